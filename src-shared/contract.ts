@@ -1,0 +1,200 @@
+/**
+ * The one contract between the renderer and the main process.
+ *
+ * Every call is declared here once, with runtime schemas for its arguments and its result.
+ * The Electron preload, the IPC handlers, the headless host (browser mode) and the renderer
+ * client are all derived from this table, so no interface is written twice by hand.
+ * Arguments are validated on arrival (main side); results are validated by the client in tests.
+ */
+import { z } from 'zod'
+import { SerializedError } from './errors'
+
+// ---------------------------------------------------------------- domain types
+
+export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export type BackendName = z.infer<typeof BackendName>
+
+export const BackendInfo = z.object({
+  /** The tfjs backend in use. */
+  name: BackendName,
+  /** Human-readable description, e.g. "WebAssembly (SIMD, 1 thread)". */
+  detail: z.string(),
+  /** Why faster backends were not used, one line each (shown to the user, never silent). */
+  skipped: z.array(z.object({ name: BackendName, reason: z.string() })),
+})
+export type BackendInfo = z.infer<typeof BackendInfo>
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  mode: z.enum(['electron', 'browser', 'cli']),
+  backend: BackendInfo,
+  node: z.string(),
+  platform: z.string(),
+  schemaVersion: z.number().int(),
+  projectPath: z.string().nullable(),
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+export const DatasetKind = z.enum(['tracks', 'snapshots'])
+export type DatasetKind = z.infer<typeof DatasetKind>
+
+export const Units = z.object({
+  /** Unit of positions, e.g. "µm", "px", "a.u.". */
+  space: z.string(),
+  /** Unit of time, e.g. "frame", "s", "min", "h", "day". */
+  time: z.string(),
+  /** µm per pixel when space is "px", else null. */
+  pixelSize: z.number().positive().nullable().default(null),
+  /** Time per frame (in `frameIntervalUnit`) when time is "frame", else null. */
+  frameInterval: z.number().positive().nullable().default(null),
+})
+export type Units = z.infer<typeof Units>
+
+export const DatasetSummary = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  kind: DatasetKind,
+  /** Rows as imported (observations for tracks, cells for snapshots). */
+  rows: z.number().int(),
+  /** Tracks (tracks) or 0 (snapshots). */
+  entities: z.number().int(),
+  /** Distinct time points. */
+  times: z.number().int(),
+  dim: z.number().int(),
+  units: Units,
+  source: z.string(),
+  warnings: z.array(z.string()),
+  createdAt: z.string(),
+})
+export type DatasetSummary = z.infer<typeof DatasetSummary>
+
+export const RunStatus = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
+export type RunStatus = z.infer<typeof RunStatus>
+
+export const RunSummary = z.object({
+  id: z.number().int(),
+  datasetId: z.number().int().nullable(),
+  method: z.string(),
+  status: RunStatus,
+  progress: z.number(),
+  stage: z.string(),
+  seed: z.number().int().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()),
+  softwareVersion: z.string(),
+  backend: z.string(),
+  error: SerializedError.nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  seconds: z.number().nullable(),
+})
+export type RunSummary = z.infer<typeof RunSummary>
+
+export const ProjectSummary = z.object({
+  path: z.string(),
+  name: z.string(),
+  schemaVersion: z.number().int(),
+  createdAt: z.string(),
+  datasets: z.array(DatasetSummary),
+  runs: z.array(RunSummary),
+})
+export type ProjectSummary = z.infer<typeof ProjectSummary>
+
+export const JobState = z.enum(['running', 'done', 'failed', 'cancelled'])
+export type JobState = z.infer<typeof JobState>
+
+export const JobProgress = z.object({
+  /** 0..1 */
+  fraction: z.number().min(0).max(1),
+  stage: z.string(),
+  message: z.string().default(''),
+  /** Seconds left, estimated from the elapsed time and the fraction done; null until estimable. */
+  etaSeconds: z.number().nullable().default(null),
+  /** Current loss where the method has one. */
+  loss: z.number().nullable().default(null),
+})
+export type JobProgress = z.infer<typeof JobProgress>
+
+export const JobSnapshot = z.object({
+  jobId: z.string(),
+  runId: z.number().int().nullable(),
+  kind: z.string(),
+  title: z.string(),
+  state: JobState,
+  progress: JobProgress,
+  startedAt: z.string(),
+  error: SerializedError.nullable(),
+})
+export type JobSnapshot = z.infer<typeof JobSnapshot>
+
+/** Events pushed from main to the renderer over one channel, keyed by jobId. */
+export const JobEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('started'), job: JobSnapshot }),
+  z.object({ type: z.literal('progress'), jobId: z.string(), progress: JobProgress }),
+  z.object({ type: z.literal('log'), jobId: z.string(), level: z.enum(['info', 'warn']), message: z.string() }),
+  z.object({ type: z.literal('done'), jobId: z.string(), result: z.unknown() }),
+  z.object({ type: z.literal('failed'), jobId: z.string(), error: SerializedError }),
+  z.object({ type: z.literal('cancelled'), jobId: z.string() }),
+])
+export type JobEvent = z.infer<typeof JobEvent>
+
+/** Kinds of job the UI can start, with their parameter schemas. Methods add theirs here. */
+export const JobRequest = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('bench.backend'),
+    params: z.object({
+      /** Matrix side of the matMul benchmark. @default 256 */
+      size: z.number().int().min(16).max(4096).default(256),
+      /** Number of matMul repetitions. @default 200 */
+      repeats: z.number().int().min(1).max(100_000).default(200),
+    }),
+  }),
+])
+export type JobRequest = z.infer<typeof JobRequest>
+export type JobKind = JobRequest['kind']
+
+// ---------------------------------------------------------------- the calls
+
+const def = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R) => ({ args, result })
+const none = z.object({}).strict()
+
+export const contract = {
+  'app.info': def(none, AppInfo),
+  /** Create a new project file and make it the current project. */
+  'project.create': def(z.object({ path: z.string().min(1), name: z.string().min(1).optional() }).strict(), ProjectSummary),
+  /** Open an existing project file and make it the current project. */
+  'project.open': def(z.object({ path: z.string().min(1) }).strict(), ProjectSummary),
+  /** The current project, or null when none is open. */
+  'project.current': def(none, ProjectSummary.nullable()),
+  /** Recently opened projects, newest first. */
+  'project.recent': def(none, z.array(z.object({ path: z.string(), name: z.string(), openedAt: z.string() }))),
+  'datasets.list': def(none, z.array(DatasetSummary)),
+  'runs.list': def(none, z.array(RunSummary)),
+  /** Start a job; returns at once with its id. */
+  'jobs.start': def(z.object({ request: JobRequest, datasetId: z.number().int().optional() }).strict(), z.object({ jobId: z.string(), runId: z.number().int().nullable() })),
+  'jobs.cancel': def(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),
+  'jobs.list': def(none, z.array(JobSnapshot)),
+} as const
+
+export type Contract = typeof contract
+export type Channel = keyof Contract
+export type Args<C extends Channel> = z.input<Contract[C]['args']>
+export type ParsedArgs<C extends Channel> = z.output<Contract[C]['args']>
+export type Ret<C extends Channel> = z.output<Contract[C]['result']>
+export const channels = Object.keys(contract) as Channel[]
+
+export function isChannel(x: unknown): x is Channel {
+  return typeof x === 'string' && Object.prototype.hasOwnProperty.call(contract, x)
+}
+
+/** The API the renderer sees, derived from the contract: one async function per channel. */
+export type PopdynApi = {
+  [C in Channel]: (args: Args<C>) => Promise<import('./errors').Result<Ret<C>>>
+}
+
+/** Name of the single event channel (Electron) / WebSocket message type (browser mode). */
+export const EVENT_CHANNEL = 'popdyn:event'
+/** Prefix of every IPC channel; anything else is rejected. */
+export const CHANNEL_PREFIX = 'popdyn:'
