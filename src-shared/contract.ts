@@ -8,6 +8,7 @@
  */
 import { z } from 'zod'
 import { SerializedError } from './errors'
+import { CHANNEL_NAMES, type ChannelName } from './channels'
 
 // ---------------------------------------------------------------- domain types
 
@@ -176,14 +177,15 @@ export const contract = {
   'jobs.start': def(z.object({ request: JobRequest, datasetId: z.number().int().optional() }).strict(), z.object({ jobId: z.string(), runId: z.number().int().nullable() })),
   'jobs.cancel': def(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),
   'jobs.list': def(none, z.array(JobSnapshot)),
-} as const
+} as const satisfies Record<ChannelName, { args: z.ZodType; result: z.ZodType }>
 
 export type Contract = typeof contract
 export type Channel = keyof Contract
 export type Args<C extends Channel> = z.input<Contract[C]['args']>
 export type ParsedArgs<C extends Channel> = z.output<Contract[C]['args']>
 export type Ret<C extends Channel> = z.output<Contract[C]['result']>
-export const channels = Object.keys(contract) as Channel[]
+// `satisfies` above: every name has a schema; this assignment: every name is a channel.
+export const channels: readonly Channel[] = CHANNEL_NAMES
 
 export function isChannel(x: unknown): x is Channel {
   return typeof x === 'string' && Object.prototype.hasOwnProperty.call(contract, x)
@@ -194,7 +196,4 @@ export type PopdynApi = {
   [C in Channel]: (args: Args<C>) => Promise<import('./errors').Result<Ret<C>>>
 }
 
-/** Name of the single event channel (Electron) / WebSocket message type (browser mode). */
-export const EVENT_CHANNEL = 'popdyn:event'
-/** Prefix of every IPC channel; anything else is rejected. */
-export const CHANNEL_PREFIX = 'popdyn:'
+export { EVENT_CHANNEL, CHANNEL_PREFIX } from './channels'

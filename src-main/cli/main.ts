@@ -1,0 +1,162 @@
+/**
+ * The `popdyn` command line (SPEC §5). Plain Node; `--json` prints a machine-readable result
+ * on stdout; errors print one line on stderr and exit non-zero (1: the input or the data,
+ * 2: the command line itself).
+ */
+import { resolve, join } from 'node:path'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { PopdynError, serializeError } from '@shared/errors'
+import { APP_NAME, APP_VERSION } from '@shared/version'
+import { LATEST_SCHEMA_VERSION, ProjectStore } from '../store/project'
+import { initBackend } from '../compute/backend'
+import { Session } from '../services/session'
+import { createSampleProject } from '../services/sample'
+import { packageRoot, settingsDir } from '../services/paths'
+import { sourceWorkerSpec } from '../workers/entry'
+import { startHost } from '../host/server'
+
+class UsageError extends Error {}
+
+const USAGE = `${APP_NAME} ${APP_VERSION}
+
+Usage: popdyn <command> [options]
+
+  new PROJECT                 create a project file (PROJECT.popdyn)
+  datasets PROJECT [--json]   list the datasets of a project
+  runs PROJECT [--json]       list the runs of a project
+  info [--json]               version, compute backend (and why faster ones were skipped)
+  serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
+
+Options: --json (machine-readable output), --help`
+
+type Out = { stdout: (s: string) => void; stderr: (s: string) => void }
+const defaultOut: Out = { stdout: (s) => process.stdout.write(s + '\n'), stderr: (s) => process.stderr.write(s + '\n') }
+
+function parse(argv: string[], options: ParseArgsConfig['options'] = {}) {
+  try {
+    const r = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean' }, ...options } })
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals }
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+function table(rows: Record<string, unknown>[], cols: string[]): string {
+  if (!rows.length) return '(none)'
+  const cells = [cols, ...rows.map((r) => cols.map((c) => String(r[c] ?? '')))]
+  const w = cols.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)))
+  return cells.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n')
+}
+
+function needProject(positionals: string[], cmd: string): string {
+  const p = positionals[0]
+  if (!p) throw new UsageError(`${cmd} needs a PROJECT path`)
+  return resolve(p)
+}
+
+function withStore<T>(path: string, f: (s: ProjectStore) => T): T {
+  const s = ProjectStore.open(path)
+  try {
+    return f(s)
+  } finally {
+    s.close()
+  }
+}
+
+export async function main(argv: string[], out: Out = defaultOut): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out.stdout(USAGE)
+        return cmd === undefined ? 2 : 0
+      case '--version':
+        out.stdout(APP_VERSION)
+        return 0
+      case 'new': {
+        const { values, positionals } = parse(rest, { name: { type: 'string' } })
+        let path = needProject(positionals, 'new')
+        if (!/\.popdyn$/i.test(path)) path += '.popdyn'
+        const s = ProjectStore.create(path, values.name as string | undefined)
+        const info = { path, name: s.info.name, schemaVersion: s.schemaVersion }
+        s.close()
+        out.stdout(values.json ? JSON.stringify(info) : `Created ${path}`)
+        return 0
+      }
+      case 'datasets': {
+        const { values, positionals } = parse(rest)
+        const list = withStore(needProject(positionals, 'datasets'), (s) => s.listDatasets())
+        if (values.json) out.stdout(JSON.stringify(list))
+        else
+          out.stdout(
+            table(
+              list.map((d) => ({ ...d, units: `${d.units.space}, ${d.units.time}`, warnings: d.warnings.length })),
+              ['id', 'name', 'kind', 'rows', 'entities', 'times', 'dim', 'units', 'warnings'],
+            ),
+          )
+        return 0
+      }
+      case 'runs': {
+        const { values, positionals } = parse(rest)
+        const list = withStore(needProject(positionals, 'runs'), (s) => s.listRuns())
+        if (values.json) out.stdout(JSON.stringify(list))
+        else out.stdout(table(list.map((r) => ({ ...r, progress: `${Math.round(r.progress * 100)}%`, seconds: r.seconds?.toFixed(1) ?? '' })), ['id', 'method', 'datasetId', 'status', 'progress', 'seed', 'seconds']))
+        return 0
+      }
+      case 'info': {
+        const { values } = parse(rest)
+        const backend = await initBackend()
+        const info = {
+          name: APP_NAME,
+          version: APP_VERSION,
+          mode: 'cli',
+          backend,
+          node: process.versions.node,
+          platform: `${process.platform}-${process.arch}`,
+          schemaVersion: LATEST_SCHEMA_VERSION,
+          projectPath: null,
+        }
+        if (values.json) out.stdout(JSON.stringify(info))
+        else {
+          out.stdout(`${APP_NAME} ${APP_VERSION} (Node ${info.node}, ${info.platform}, project schema ${LATEST_SCHEMA_VERSION})`)
+          out.stdout(`Compute backend: ${backend.name} — ${backend.detail}`)
+          for (const s of backend.skipped) out.stdout(`  not used: ${s.name}: ${s.reason}`)
+        }
+        return 0
+      }
+      case 'serve': {
+        const { values, positionals } = parse(rest, { port: { type: 'string' }, host: { type: 'string' } })
+        const port = values.port === undefined ? 0 : Number(values.port)
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got "${values.port}"`)
+        const backend = await initBackend()
+        const session = new Session({ mode: 'browser', backend, worker: sourceWorkerSpec(), settingsDir: settingsDir() })
+        const store = positionals[0] ? ProjectStore.open(resolve(positionals[0])) : createSampleProject(join(settingsDir(), 'sample.popdyn'))
+        await session.adopt(store)
+        const host = await startHost({ session, rendererDir: join(packageRoot, 'out/renderer'), port, host: values.host as string | undefined })
+        out.stdout(`${APP_NAME} serving at ${host.url}`)
+        out.stdout(`Project: ${store.path} — open the address above in a browser; Ctrl+C stops.`)
+        await new Promise<void>((r) => {
+          process.once('SIGINT', r)
+          process.once('SIGTERM', r)
+        })
+        await host.close()
+        await session.close()
+        return 0
+      }
+      default:
+        throw new UsageError(`unknown command "${cmd}"`)
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.stderr(`popdyn: ${err.message} (popdyn --help lists the commands)`)
+      return 2
+    }
+    const e = serializeError(err)
+    out.stderr(`popdyn: ${e.message}`)
+    if (e.kind === 'bug' && !(err instanceof PopdynError) && e.stack) out.stderr(e.stack)
+    return 1
+  }
+}

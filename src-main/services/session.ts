@@ -1,0 +1,109 @@
+/**
+ * One user session: the current project, the job runner and the settings. Implements every
+ * call of the contract; the Electron IPC layer and the headless host both dispatch to it.
+ */
+import { resolve } from 'node:path'
+import process from 'node:process'
+import type { AppInfo, BackendInfo, JobEvent, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
+import { invalidInput } from '@shared/errors'
+import { APP_NAME, APP_VERSION } from '@shared/version'
+import { JobRunner, type WorkerSpec } from '../jobs/runner'
+import { LATEST_SCHEMA_VERSION, ProjectStore, type OpenOptions } from '../store/project'
+import { RecentProjects } from './recent'
+
+export interface SessionOptions {
+  mode: AppInfo['mode']
+  backend: BackendInfo
+  worker: WorkerSpec
+  settingsDir: string
+  store?: OpenOptions
+}
+
+export type Handlers = { [C in Channel]: (args: ParsedArgs<C>) => Promise<Ret<C>> | Ret<C> }
+
+export class Session {
+  private project: ProjectStore | null = null
+  readonly runner: JobRunner
+  readonly recent: RecentProjects
+
+  constructor(private readonly opts: SessionOptions) {
+    this.recent = new RecentProjects(opts.settingsDir)
+    this.runner = new JobRunner({ worker: opts.worker, store: () => this.project, backend: () => opts.backend.name })
+  }
+
+  get store(): ProjectStore | null {
+    return this.project
+  }
+
+  onJobEvent(listener: (e: JobEvent) => void): () => void {
+    return this.runner.subscribe(listener)
+  }
+
+  /** Makes `store` the current project (closing the previous one after its jobs stop). */
+  async adopt(store: ProjectStore): Promise<ProjectSummary> {
+    if (this.project && this.project !== store) {
+      await this.runner.shutdown()
+      this.project.close()
+    }
+    this.project = store
+    this.recent.add(store.path, store.info.name)
+    return this.summary()
+  }
+
+  summary(): ProjectSummary {
+    const p = this.requireProject()
+    return {
+      path: p.path,
+      name: p.info.name,
+      schemaVersion: p.schemaVersion,
+      createdAt: p.info.createdAt,
+      datasets: p.listDatasets(),
+      runs: p.listRuns(),
+    }
+  }
+
+  requireProject(): ProjectStore {
+    if (!this.project) throw invalidInput('No project is open: create or open a project first.', 'no-project')
+    return this.project
+  }
+
+  info(): AppInfo {
+    return {
+      name: APP_NAME,
+      version: APP_VERSION,
+      mode: this.opts.mode,
+      backend: this.opts.backend,
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      schemaVersion: LATEST_SCHEMA_VERSION,
+      projectPath: this.project?.path ?? null,
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.runner.shutdown()
+    this.project?.close()
+    this.project = null
+  }
+
+  readonly handlers: Handlers = {
+    'app.info': () => this.info(),
+    'project.create': async ({ path, name }) => this.adopt(ProjectStore.create(withExtension(path), name, this.opts.store)),
+    'project.open': async ({ path }) => this.adopt(ProjectStore.open(resolve(path), this.opts.store)),
+    'project.current': () => (this.project ? this.summary() : null),
+    'project.recent': () => this.recent.list(),
+    'datasets.list': () => this.requireProject().listDatasets(),
+    'runs.list': () => this.requireProject().listRuns(),
+    'jobs.start': ({ request, datasetId }) => {
+      const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend' }
+      return this.runner.start({ kind: request.kind, title: titles[request.kind], params: request.params, datasetId: datasetId ?? null })
+    },
+    'jobs.cancel': ({ jobId }) => ({ cancelled: this.runner.cancel(jobId) }),
+    'jobs.list': () => this.runner.list(),
+  }
+}
+
+function withExtension(path: string): string {
+  const p = resolve(path)
+  return /\.popdyn$/i.test(p) ? p : `${p}.popdyn`
+}

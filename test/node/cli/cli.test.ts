@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { ProjectStore } from '../../../src-main/store/project'
+import { createSampleProject } from '../../../src-main/services/sample'
+import { tempDir } from '../helpers/tmp'
+
+const bin = join(import.meta.dirname, '../../../bin/popdyn.mjs')
+const run = async (args: string[], cwd: string) => {
+  try {
+    const r = await promisify(execFile)(process.execPath, [bin, ...args], { cwd, env: { ...process.env, POPDYN_HOME: cwd } })
+    return { code: 0, stdout: r.stdout, stderr: r.stderr }
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string }
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
+  }
+}
+
+describe('popdyn CLI (plain Node, the real bin)', () => {
+  it('new + info --json + datasets + runs work from a fresh folder', async () => {
+    const dir = tempDir()
+    const created = await run(['new', 'p', '--json'], dir)
+    expect(created.code).toBe(0)
+    expect(JSON.parse(created.stdout)).toMatchObject({ path: join(dir, 'p.popdyn'), name: 'p', schemaVersion: 1 })
+    const info = await run(['info', '--json'], dir)
+    expect(info.code).toBe(0)
+    const parsed = JSON.parse(info.stdout)
+    expect(parsed).toMatchObject({ name: 'PopDyn Studio', version: '0.1.0', mode: 'cli' })
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(parsed.backend.name)
+    const ds = await run(['datasets', 'p.popdyn', '--json'], dir)
+    expect(JSON.parse(ds.stdout)).toEqual([])
+    expect((await run(['runs', 'p.popdyn'], dir)).stdout.trim()).toBe('(none)')
+  }, 60_000)
+
+  it('lists the datasets of a project as a table', async () => {
+    const dir = tempDir()
+    createSampleProject(join(dir, 's.popdyn')).close()
+    const r = await run(['datasets', 's.popdyn'], dir)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/sample tracks\s+tracks\s+1800\s+30\s+60\s+2\s+µm, frame/)
+    expect(r.stdout).toMatch(/sample snapshots\s+snapshots\s+600\s+0\s+4\s+2/)
+    const runs = JSON.parse((await run(['runs', 's.popdyn', '--json'], dir)).stdout)
+    expect(runs).toEqual([])
+    const s = ProjectStore.open(join(dir, 's.popdyn'))
+    expect(s.listDatasets()).toHaveLength(2)
+    s.close()
+  }, 60_000)
+
+  it('fails with one line on stderr and a non-zero exit', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'bad.popdyn'), 'hello')
+    const bad = await run(['datasets', 'bad.popdyn'], dir)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toMatch(/^popdyn: "bad.popdyn" is not a PopDyn Studio project/)
+    const usage = await run(['frobnicate'], dir)
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toMatch(/unknown command "frobnicate"/)
+    const exists = await run(['new', 'bad.popdyn'], dir)
+    expect(exists.code).toBe(1)
+    expect(exists.stderr).toMatch(/already exists/)
+  }, 60_000)
+})
