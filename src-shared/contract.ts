@@ -103,6 +103,26 @@ export const ProjectSummary = z.object({
 })
 export type ProjectSummary = z.infer<typeof ProjectSummary>
 
+/** A dataset's points for the 3-D views, subsampled (whole tracks / per time point) to at most maxPoints. */
+export const DatasetPoints = z.object({
+  id: z.number().int(),
+  kind: DatasetKind,
+  dim: z.number().int(),
+  units: Units,
+  /** Number of points in the full dataset, and in this answer. */
+  totalPoints: z.number().int(),
+  points: z.number().int(),
+  /** Row-major [points, dim]. */
+  pos: z.array(z.number()),
+  time: z.array(z.number()),
+  /** Track index per point (tracks), else empty. */
+  track: z.array(z.number().int()),
+  /** Label index per point (imported labels or ground truth), else empty. */
+  label: z.array(z.number().int()),
+  labelNames: z.array(z.string()),
+})
+export type DatasetPoints = z.infer<typeof DatasetPoints>
+
 export const JobState = z.enum(['running', 'done', 'failed', 'cancelled'])
 export type JobState = z.infer<typeof JobState>
 
@@ -172,6 +192,8 @@ export const contract = {
   /** Recently opened projects, newest first. */
   'project.recent': def(none, z.array(z.object({ path: z.string(), name: z.string(), openedAt: z.string() }))),
   'datasets.list': def(none, z.array(DatasetSummary)),
+  /** Points of one dataset for the 3-D views. @default maxPoints 200000 */
+  'datasets.points': def(z.object({ id: z.number().int(), maxPoints: z.number().int().min(100).max(2_000_000).default(200_000) }).strict(), DatasetPoints),
   'runs.list': def(none, z.array(RunSummary)),
   /** Start a job; returns at once with its id. */
   'jobs.start': def(z.object({ request: JobRequest, datasetId: z.number().int().optional() }).strict(), z.object({ jobId: z.string(), runId: z.number().int().nullable() })),

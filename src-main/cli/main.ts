@@ -14,6 +14,7 @@ import { createSampleProject } from '../services/sample'
 import { packageRoot, settingsDir } from '../services/paths'
 import { sourceWorkerSpec } from '../workers/entry'
 import { startHost } from '../host/server'
+import { formatBench, listBenches, runBenches } from './bench'
 
 class UsageError extends Error {}
 
@@ -26,6 +27,8 @@ Usage: popdyn <command> [options]
   runs PROJECT [--json]       list the runs of a project
   info [--json]               version, compute backend (and why faster ones were skipped)
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
+  bench [NAME ...] [--quick] [--list] [--json]
+                              run the benchmark scripts (bench/*.ts): speed and memory
 
 Options: --json (machine-readable output), --help`
 
@@ -144,6 +147,20 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         })
         await host.close()
         await session.close()
+        return 0
+      }
+      case 'bench': {
+        const { values, positionals } = parse(rest, { quick: { type: 'boolean' }, list: { type: 'boolean' } })
+        if (values.list) {
+          out.stdout(values.json ? JSON.stringify(listBenches()) : listBenches().join('\n'))
+          return 0
+        }
+        const r = await runBenches(positionals, Boolean(values.quick), (s) => out.stderr(s))
+        if (values.json) out.stdout(JSON.stringify(r))
+        else {
+          out.stdout(`Machine: ${r.machine}; backend: ${r.backend}; ${r.date}\n`)
+          for (const b of r.results) out.stdout(formatBench(b) + '\n')
+        }
         return 0
       }
       default:

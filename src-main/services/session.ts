@@ -10,6 +10,7 @@ import { APP_NAME, APP_VERSION } from '@shared/version'
 import { JobRunner, type WorkerSpec } from '../jobs/runner'
 import { LATEST_SCHEMA_VERSION, ProjectStore, type OpenOptions } from '../store/project'
 import { RecentProjects } from './recent'
+import { datasetPoints } from './points'
 
 export interface SessionOptions {
   mode: AppInfo['mode']
@@ -93,6 +94,7 @@ export class Session {
     'project.current': () => (this.project ? this.summary() : null),
     'project.recent': () => this.recent.list(),
     'datasets.list': () => this.requireProject().listDatasets(),
+    'datasets.points': ({ id, maxPoints }) => datasetPoints(this.requireProject(), id, maxPoints),
     'runs.list': () => this.requireProject().listRuns(),
     'jobs.start': ({ request, datasetId }) => {
       const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend' }

@@ -68,3 +68,29 @@ describe('dispatch (the boundary)', () => {
     await s.close()
   })
 })
+
+describe('datasets.points', () => {
+  it('returns the points of the sample tracks with their track and truth labels, subsampling whole tracks', async () => {
+    const { createSampleProject } = await import('../../../src-main/services/sample')
+    const s = newSession()
+    await s.adopt(createSampleProject(join(tempDir(), 'sample.popdyn')))
+    const [tracks, snaps] = (await s.handlers['datasets.list']({})) as { id: number }[]
+    const all = await dispatch(s.handlers, 'datasets.points', { id: tracks!.id })
+    expect(all.ok).toBe(true)
+    const v = (all as { value: import('@shared/contract').DatasetPoints }).value
+    expect(v).toMatchObject({ kind: 'tracks', dim: 2, totalPoints: 1800, points: 1800 })
+    expect(v.pos).toHaveLength(3600)
+    expect(new Set(v.track).size).toBe(30)
+    expect(new Set(v.label)).toEqual(new Set([0, 1]))
+    const sub = (await s.handlers['datasets.points']({ id: tracks!.id, maxPoints: 600 })) as import('@shared/contract').DatasetPoints
+    expect(sub.points).toBeLessThanOrEqual(600)
+    // whole tracks: every kept track keeps all of its 60 frames
+    const perTrack = new Map<number, number>()
+    for (const t of sub.track) perTrack.set(t, (perTrack.get(t) ?? 0) + 1)
+    expect([...perTrack.values()].every((c) => c === 60)).toBe(true)
+    const snap = (await s.handlers['datasets.points']({ id: snaps!.id, maxPoints: 100 })) as import('@shared/contract').DatasetPoints
+    expect(snap.points).toBe(100)
+    expect(new Set(snap.time)).toEqual(new Set([0, 1, 2, 3]))
+    await s.close()
+  })
+})
