@@ -49,6 +49,8 @@ export const Units = z.object({
   pixelSize: z.number().positive().nullable().default(null),
   /** Time per frame (in `frameIntervalUnit`) when time is "frame", else null. */
   frameInterval: z.number().positive().nullable().default(null),
+  /** Unit of `frameInterval`, e.g. "s", "min". */
+  frameIntervalUnit: z.string().nullable().default(null),
 })
 export type Units = z.infer<typeof Units>
 

@@ -64,7 +64,11 @@ function browserBridge(): Bridge {
         headers: { 'content-type': 'application/json', 'x-popdyn-token': token },
         body: JSON.stringify(args ?? {}),
       })
-      return res.json()
+      if (res.headers.get('content-type')?.startsWith('application/json')) return res.json()
+      // The host refuses some requests in plain text (wrong token, forbidden host): say so plainly.
+      const text = (await res.text()).slice(0, 300)
+      const kind = res.status === 401 || res.status === 403 ? 'io' : 'bug'
+      return { ok: false, error: { kind, name: `HTTP ${res.status}`, message: res.status === 401 ? `The session token was refused (${text}). Open the address printed by "popdyn serve" again.` : text } }
     },
     onEvent(listener) {
       listeners.add(listener)

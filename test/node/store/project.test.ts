@@ -8,7 +8,7 @@ import { nd } from '../../../src-main/store/arrays'
 import { LATEST_SCHEMA_VERSION, POPDYN_APPLICATION_ID, ProjectStore } from '../../../src-main/store/project'
 import { tempDir } from '../helpers/tmp'
 
-const units = { space: 'µm', time: 'min', pixelSize: null, frameInterval: null }
+const units = { space: 'µm', time: 'min', pixelSize: null, frameInterval: null, frameIntervalUnit: null }
 const hash = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
 
 function expectError(f: () => unknown, kind: string, pattern: RegExp) {
