@@ -1,20 +1,13 @@
 /**
  * Shapes shared by the kd-tree and its callers.
  *
- * `PointCloud` has the same shape as `PointCloud` in `engines/ot/types.ts` (structurally
- * identical, so either can be passed where the other is expected): n points in R^d stored
- * row-major, point i at `data[i*d .. i*d + d)`.
+ * `PointCloud` is the OT toolkit's (`engines/ot/types.ts`): n points in R^d stored row-major,
+ * point i at `data[i*d .. i*d + d)`, `data.length === n·d`.
  */
 import { invalidInput } from '@shared/errors'
+import type { PointCloud } from '../ot/types'
 
-export interface PointCloud {
-  /** Row-major coordinates, length n·d. */
-  data: Float64Array
-  /** Number of points. */
-  n: number
-  /** Dimension. */
-  d: number
-}
+export type { PointCloud }
 
 /** k nearest neighbours of q query points, row-major q×k, nearest first. */
 export interface KnnResult {
