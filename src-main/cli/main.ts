@@ -15,6 +15,7 @@ import { packageRoot, settingsDir } from '../services/paths'
 import { sourceWorkerSpec } from '../workers/entry'
 import { startHost } from '../host/server'
 import { formatBench, listBenches, runBenches } from './bench'
+import { formatImportSummary, IMPORT_ARGS, IMPORT_USAGE, importIntoProject, importOptionsFromCli } from '../io/import/index'
 
 class UsageError extends Error {}
 
@@ -25,6 +26,7 @@ Usage: popdyn <command> [options]
   new PROJECT                 create a project file (PROJECT.popdyn)
   datasets PROJECT [--json]   list the datasets of a project
   runs PROJECT [--json]       list the runs of a project
+${IMPORT_USAGE}
   info [--json]               version, compute backend (and why faster ones were skipped)
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
   bench [NAME ...] [--quick] [--list] [--json]
@@ -100,6 +102,21 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
               ['id', 'name', 'kind', 'rows', 'entities', 'times', 'dim', 'units', 'warnings'],
             ),
           )
+        return 0
+      }
+      case 'import': {
+        const { values, positionals } = parse(rest, IMPORT_ARGS)
+        const project = needProject(positionals, 'import')
+        if (!positionals[1]) throw new UsageError('import needs a PROJECT and a FILE')
+        if (positionals.length > 2) throw new UsageError(`import takes one FILE, got ${positionals.length - 1}`)
+        const opts = importOptionsFromCli(values)
+        const store = ProjectStore.open(project)
+        try {
+          const { datasetId, summary } = await importIntoProject(store, resolve(positionals[1]), opts)
+          out.stdout(values.json ? JSON.stringify({ datasetId, ...summary }) : formatImportSummary(summary, datasetId))
+        } finally {
+          store.close()
+        }
         return 0
       }
       case 'runs': {

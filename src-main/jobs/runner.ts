@@ -112,7 +112,8 @@ export class JobRunner {
       if (!store) throw new CancelledError('no project open')
       const ds = store.getDataset(datasetId)
       const arrays: Record<string, import('../store/arrays').NdArray> = {}
-      for (const a of store.listArtifacts({ datasetId })) arrays[a.name] = store.getArtifact({ datasetId }, a.name)!
+      // The raw source file (source/*) is for exports, not for methods: do not ship it to workers.
+      for (const a of store.listArtifacts({ datasetId })) if (!a.name.startsWith('source/')) arrays[a.name] = store.getArtifact({ datasetId }, a.name)!
       dataset = { id: ds.id, kind: ds.kind, dim: ds.dim, arrays, meta: ds.meta }
     }
     const record = (req.record ?? true) && store !== null

@@ -90,10 +90,11 @@ export function migrate(db: Database.Database, target = LATEST_SCHEMA_VERSION): 
 }
 
 function configure(db: Database.Database) {
+  // busy_timeout first: switching to WAL needs a lock another process may briefly hold.
+  db.pragma('busy_timeout = 5000')
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
   db.pragma('synchronous = NORMAL')
-  db.pragma('busy_timeout = 5000')
 }
 
 export interface NewDataset {

@@ -2,3 +2,4 @@
 export type { PointCloud, Weights, GroundCost } from './types'
 export { exactOt, emd, w2squared, EXACT_OT_MAX_PAIRS } from './exact/index'
 export type { ExactOtProblem, ExactOtCloudProblem, ExactOtMatrixProblem, ExactOtConfig, ExactOtResult, ExactOtStatus, SparsePlan } from './exact/index'
+export * from './sinkhorn/index'
