@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import { SerializedError } from './errors'
 import { CHANNEL_NAMES, type ChannelName } from './channels'
+import { EnsembleParams } from './methods'
 
 // ---------------------------------------------------------------- domain types
 
@@ -165,6 +166,7 @@ export type JobEvent = z.infer<typeof JobEvent>
 
 /** Kinds of job the UI can start, with their parameter schemas. Methods add theirs here. */
 export const JobRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ensembles'), params: EnsembleParams, seed: z.number().int().min(0).optional() }),
   z.object({
     kind: z.literal('bench.backend'),
     params: z.object({

@@ -15,6 +15,8 @@ import { packageRoot, settingsDir } from '../services/paths'
 import { sourceWorkerSpec } from '../workers/entry'
 import { startHost } from '../host/server'
 import { formatBench, listBenches, runBenches } from './bench'
+import { runCommand } from './run'
+import { synthCommand, GENERATORS } from './synth'
 import { formatImportSummary, IMPORT_ARGS, IMPORT_USAGE, importIntoProject, importOptionsFromCli } from '../io/import/index'
 
 class UsageError extends Error {}
@@ -29,6 +31,10 @@ Usage: popdyn <command> [options]
 ${IMPORT_USAGE}
   info [--json]               version, compute backend (and why faster ones were skipped)
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
+  run PROJECT METHOD --dataset NAME [--set key=value ...] [--seed N] [--json]
+                              run a method (ensembles) as a recorded run
+  synth GENERATOR --out FILE [--set key=value ...] [--seed N]
+                              write synthetic data with ground truth (linear-ensembles)
   bench [NAME ...] [--quick] [--list] [--json]
                               run the benchmark scripts (bench/*.ts): speed and memory
 
@@ -164,6 +170,33 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         })
         await host.close()
         await session.close()
+        return 0
+      }
+      case 'run': {
+        const { values, positionals } = parse(rest, { dataset: { type: 'string' }, set: { type: 'string', multiple: true }, seed: { type: 'string' } })
+        if (positionals.length < 2) throw new UsageError('run needs PROJECT and METHOD')
+        const seed = values.seed === undefined ? undefined : Number(values.seed)
+        if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`)
+        const r = await runCommand(resolve(positionals[0]!), positionals[1]!, { dataset: values.dataset as string | undefined, sets: (values.set as unknown as string[] | undefined) ?? [], seed, json: Boolean(values.json) }, out.stderr)
+        const o = r.output as { run: number; status: string; seconds: number; metrics: Record<string, unknown>; error: { message: string } | null }
+        if (values.json) out.stdout(JSON.stringify(r.output))
+        else {
+          out.stdout(`Run ${o.run}: ${o.status} in ${o.seconds.toFixed(1)} s`)
+          for (const [k, v] of Object.entries(o.metrics)) out.stdout(`  ${k}: ${typeof v === 'number' ? Number(v.toPrecision(6)) : JSON.stringify(v)}`)
+        }
+        if (!r.ok) {
+          out.stderr(`popdyn: run ${o.run} ${o.status}${o.error ? `: ${o.error.message}` : ''}`)
+          return 1
+        }
+        return 0
+      }
+      case 'synth': {
+        const { values, positionals } = parse(rest, { out: { type: 'string' }, set: { type: 'string', multiple: true }, seed: { type: 'string' } })
+        const gen = positionals[0]
+        if (!gen) throw new UsageError(`synth needs a GENERATOR (${Object.keys(GENERATORS).join(', ')})`)
+        if (!values.out) throw new UsageError('synth needs --out FILE')
+        const r = await synthCommand(gen, resolve(values.out as string), (values.set as unknown as string[] | undefined) ?? [], values.seed === undefined ? 0 : Number(values.seed))
+        out.stdout(values.json ? JSON.stringify(r) : `Wrote ${r.file} (${r.rows} rows) and ground truth ${r.truth}`)
         return 0
       }
       case 'bench': {

@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path'
 import process from 'node:process'
-import type { AppInfo, BackendInfo, JobEvent, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
+import type { AppInfo, BackendInfo, JobEvent, JobRequest, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
+import { METHODS, type MethodName } from '@shared/methods'
 import { invalidInput } from '@shared/errors'
 import { APP_NAME, APP_VERSION } from '@shared/version'
 import { JobRunner, type WorkerSpec } from '../jobs/runner'
@@ -81,6 +82,19 @@ export class Session {
     }
   }
 
+  /** Starts a job after checking that a method gets the kind of dataset it needs. */
+  startJob(request: JobRequest, datasetId: number | null): { jobId: string; runId: number | null } {
+    const method = METHODS[request.kind as MethodName]
+    if (method) {
+      if (datasetId === null) throw invalidInput(`${method.title} needs a dataset: choose one of the project's ${method.needs} datasets.`)
+      const ds = this.requireProject().getDataset(datasetId)
+      if (ds.kind !== method.needs) throw invalidInput(`${method.title} needs ${method.needs}; dataset "${ds.name}" holds ${ds.kind}.`)
+    }
+    const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend' }
+    const seed = 'seed' in request && request.seed !== undefined ? request.seed : method ? Math.floor(Math.random() * 2 ** 31) : null
+    return this.runner.start({ kind: request.kind, title: method?.title ?? titles[request.kind], params: request.params, datasetId, seed })
+  }
+
   async close(): Promise<void> {
     await this.runner.shutdown()
     this.project?.close()
@@ -96,10 +110,7 @@ export class Session {
     'datasets.list': () => this.requireProject().listDatasets(),
     'datasets.points': ({ id, maxPoints }) => datasetPoints(this.requireProject(), id, maxPoints),
     'runs.list': () => this.requireProject().listRuns(),
-    'jobs.start': ({ request, datasetId }) => {
-      const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend' }
-      return this.runner.start({ kind: request.kind, title: titles[request.kind], params: request.params, datasetId: datasetId ?? null })
-    },
+    'jobs.start': ({ request, datasetId }) => this.startJob(request, datasetId ?? null),
     'jobs.cancel': ({ jobId }) => ({ cancelled: this.runner.cancel(jobId) }),
     'jobs.list': () => this.runner.list(),
   }

@@ -6,6 +6,7 @@ import { initBackend, tf } from '../compute/backend'
 import { invalidInput } from '@shared/errors'
 import type { JobInput, JobOutput } from '../jobs/protocol'
 import type { NdArray } from '../store/arrays'
+import { ensemblesHandler } from './methods/ensembles'
 
 export interface JobContext {
   signal: AbortSignal
@@ -65,5 +66,6 @@ const sleepJob: Handler = async (input, ctx) => {
 
 export const handlers: Record<string, Handler> = {
   'bench.backend': benchBackend,
+  ensembles: ensemblesHandler,
   'debug.sleep': sleepJob,
 }

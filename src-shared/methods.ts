@@ -1,0 +1,31 @@
+/**
+ * Parameters of each method, declared once with defaults and one-line meanings; validated at
+ * the boundary (UI calls, `popdyn run --set`) before a job starts.
+ */
+import { z } from 'zod'
+
+export const EnsembleParams = z
+  .object({
+    /** Number of ensembles K. @default 3 */
+    K: z.number().int().min(1).max(10).default(3).describe('number of ensembles (sub-populations) to separate'),
+    /** @default 10 */
+    restarts: z.number().int().min(1).max(1000).default(10).describe('random restarts; the lowest objective is kept'),
+    /** @default false */
+    affine: z.boolean().default(false).describe('fit x(t+1) = A x(t) + b instead of A x(t)'),
+    /** @default 'auto' */
+    solver: z.enum(['auto', 'exact', 'entropic']).default('auto').describe('plan solver: exact LP (small problems) or entropic (large); auto picks by size'),
+    /** @default 100 */
+    maxIter: z.number().int().min(1).max(10_000).default(100).describe('block-coordinate iterations per restart at most'),
+    /** @default 1e-7 */
+    tol: z.number().positive().default(1e-7).describe('stop when the relative objective decrease falls below this'),
+    /** @default 1e-3 */
+    epsRelative: z.number().positive().default(1e-3).describe('entropic mode: regularisation relative to the mean cost'),
+  })
+  .strict()
+export type EnsembleParams = z.infer<typeof EnsembleParams>
+
+export const METHODS = {
+  ensembles: { params: EnsembleParams, title: 'Ensemble separation (OT)', needs: 'snapshots' as const },
+} as const
+export type MethodName = keyof typeof METHODS
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[]

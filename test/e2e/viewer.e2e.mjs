@@ -1,0 +1,288 @@
+/**
+ * Browser check of the 3-D views (src-renderer/views) in Debian's Chromium via playwright-core,
+ * against the stand-alone harness page (src-renderer/views/harness.html: a fake bridge serves
+ * synthetic `datasets.points`, no host needed).
+ *
+ *   node test/e2e/viewer.e2e.mjs [BASE_URL]   without BASE_URL, starts a Vite dev server on a free
+ *                                             port (inline config, nothing written) and stops it after
+ *
+ * `runViewerE2E({ url })` takes the harness URL without query (…/views/harness.html) and returns
+ * one result per case. Screenshots go to test-results/viewer.png (2-D tracks by species),
+ * viewer-tail.png (5-step tails with heads at mid time), viewer-time-axis.png (time as z) and viewer-clouds.png (clouds with a predicted overlay).
+ * Never `npx playwright install`: the browser is /usr/bin/chromium (research/stack.md §5).
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const RESULTS_DIR = join(ROOT, 'test-results')
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+]
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function until(fn, timeoutMs, what) {
+  const end = Date.now() + timeoutMs
+  let last
+  while (Date.now() < end) {
+    last = await fn()
+    if (last) return last
+    await sleep(100)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms: ${what} (last: ${JSON.stringify(last)})`)
+}
+
+/**
+ * Reads the WebGL canvas back (it keeps its drawing buffer) and returns the number of
+ * coloured pixels (channel spread > 40: data, not the white background or the grey axes),
+ * the number of non-white pixels and a hash of the image.
+ */
+async function canvasStats(page) {
+  return page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid=viewer-canvas]'))
+    if (!c) return null
+    const w = c.width
+    const h = c.height
+    const cv = document.createElement('canvas')
+    cv.width = w
+    cv.height = h
+    const ctx = cv.getContext('2d')
+    if (!ctx) return null
+    ctx.drawImage(c, 0, 0)
+    const d = ctx.getImageData(0, 0, w, h).data
+    let coloured = 0
+    let nonWhite = 0
+    let hash = 2166136261
+    for (let i = 0; i < d.length; i += 4) {
+      const r = d[i], g = d[i + 1], b = d[i + 2]
+      if (r < 250 || g < 250 || b < 250) nonWhite++
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++
+      hash = Math.imul(hash ^ (r + 3 * g + 7 * b), 16777619) >>> 0
+    }
+    return { w, h, coloured, nonWhite, hash }
+  })
+}
+
+/**
+ * @param {{ url: string, chromium?: string }} opts  harness URL (…/views/harness.html); browser binary
+ *   @default '/usr/bin/chromium'
+ * @returns {Promise<{ name: string, ok: boolean, error?: string }[]>}
+ */
+export async function runViewerE2E({ url, chromium: executablePath = '/usr/bin/chromium' }) {
+  /** @type {{ name: string, ok: boolean, error?: string }[]} */
+  const results = []
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 }, acceptDownloads: true })
+  const page = await context.newPage()
+  const consoleErrors = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text())
+  })
+  page.on('pageerror', (e) => consoleErrors.push(String(e)))
+  const step = async (name, fn) => {
+    try {
+      await fn()
+      results.push({ name, ok: true })
+    } catch (e) {
+      results.push({ name, ok: false, error: e instanceof Error ? e.message : String(e) })
+    }
+  }
+  const open = async (query) => {
+    await page.goto(`${url}${query}`)
+    await page.waitForSelector('[data-testid=viewer][data-state=ready]', { timeout: 30_000 })
+    await page.waitForSelector('[data-testid=viewer-canvas]')
+  }
+
+  let first = null
+  await step('tracks viewer renders a non-blank canvas', async () => {
+    await open('?id=1')
+    first = await until(async () => {
+      const s = await canvasStats(page)
+      return s && s.coloured > 500 ? s : null
+    }, 15_000, 'coloured pixels on the canvas')
+    if (consoleErrors.length) throw new Error(`console errors: ${consoleErrors.join(' | ')}`)
+  })
+
+  await step('colour-by change re-renders', async () => {
+    const before = await canvasStats(page)
+    const options = await page.$$eval('[data-testid=color-by] option', (os) => os.map((o) => o.value))
+    const current = await page.$eval('[data-testid=color-by]', (s) => /** @type {HTMLSelectElement} */ (s).value)
+    const other = options.find((o) => o !== current)
+    if (!other) throw new Error(`only one colour choice: ${options}`)
+    await page.selectOption('[data-testid=color-by]', other)
+    await until(async () => (await canvasStats(page))?.hash !== before?.hash, 5_000, `re-render after colour by ${other}`)
+    await page.selectOption('[data-testid=color-by]', 'time')
+    await until(async () => (await canvasStats(page))?.hash !== before?.hash, 5_000, 're-render after colour by time')
+  })
+
+  await step('time slider at the first frame hides the tracks', async () => {
+    const all = await canvasStats(page)
+    await page.$eval('[data-testid=time-slider]', (el) => {
+      const s = /** @type {HTMLInputElement} */ (el)
+      s.value = '0'
+      s.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+    const atStart = await until(async () => {
+      const s = await canvasStats(page)
+      return s && all && s.coloured < all.coloured / 4 ? s : null
+    }, 5_000, 'fewer coloured pixels at t = 0')
+    await page.$eval('[data-testid=time-slider]', (el) => {
+      const s = /** @type {HTMLInputElement} */ (el)
+      s.value = s.max
+      s.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+    await until(async () => ((await canvasStats(page))?.coloured ?? 0) > atStart.coloured * 2, 5_000, 'tracks back at the last time')
+  })
+
+  await step('orbit changes the view; R and the reset button restore it', async () => {
+    const home = await canvasStats(page)
+    const box = await page.locator('[data-testid=viewer-canvas]').boundingBox()
+    if (!box) throw new Error('no canvas box')
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 40, { steps: 5 })
+    await page.mouse.up()
+    await until(async () => (await canvasStats(page))?.hash !== home?.hash, 5_000, 'view changed after drag')
+    await page.keyboard.press('r')
+    await until(async () => (await canvasStats(page))?.hash === home?.hash, 5_000, 'view restored by R')
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.wheel(0, -400)
+    await until(async () => (await canvasStats(page))?.hash !== home?.hash, 5_000, 'view changed after zoom')
+    await page.click('[data-testid=reset-view]')
+    await until(async () => (await canvasStats(page))?.hash === home?.hash, 5_000, 'view restored by the button')
+  })
+
+  await step('save PNG downloads a PNG of the canvas', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('[data-testid=save-png]')])
+    const name = download.suggestedFilename()
+    if (!name.endsWith('.png')) throw new Error(`file name ${name}`)
+    const path = join(RESULTS_DIR, 'viewer-export.png')
+    await download.saveAs(path)
+    const { readFileSync } = await import('node:fs')
+    const head = readFileSync(path).subarray(0, 8).toString('hex')
+    if (head !== '89504e470d0a1a0a') throw new Error(`not a PNG: ${head}`)
+  })
+
+  await step('screenshot test-results/viewer.png', async () => {
+    await page.selectOption('[data-testid=color-by]', 'label')
+    await sleep(300)
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer.png') })
+  })
+
+  await step('a tail of 5 steps at mid time shows short tracks with heads', async () => {
+    const all = await canvasStats(page)
+    await page.fill('[data-testid=tail-length]', '5')
+    await page.$eval('[data-testid=time-slider]', (el) => {
+      const s = /** @type {HTMLInputElement} */ (el)
+      s.value = String(Math.floor(Number(s.max) / 2))
+      s.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+    await until(async () => {
+      const s = await canvasStats(page)
+      return s && all && s.coloured > 200 && s.coloured < all.coloured * 0.8 ? s : null
+    }, 5_000, 'a shorter, non-empty picture')
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-tail.png') })
+    await page.fill('[data-testid=tail-length]', '0')
+    await page.$eval('[data-testid=time-slider]', (el) => {
+      const s = /** @type {HTMLInputElement} */ (el)
+      s.value = s.max
+      s.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+  })
+
+  await step('time as the third axis re-renders 2-D tracks in 3-D', async () => {
+    const flat = await canvasStats(page)
+    await page.check('[data-testid=time-as-axis]')
+    await until(async () => {
+      const s = await canvasStats(page)
+      return s && s.hash !== flat?.hash && s.coloured > 500
+    }, 10_000, 'a new non-blank frame with time as z')
+    await sleep(200)
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-time-axis.png') })
+  })
+
+  await step('snapshot clouds with a predicted overlay render', async () => {
+    await open('?id=3&overlay=1')
+    await until(async () => ((await canvasStats(page))?.coloured ?? 0) > 2000, 15_000, 'coloured pixels on the clouds canvas')
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-clouds.png') })
+  })
+
+  await step('mounting and unmounting views 24 times releases their WebGL contexts', async () => {
+    const before = consoleErrors.length
+    const warnings = []
+    const onConsole = (m) => {
+      if (/too many active webgl contexts|context lost/i.test(m.text())) warnings.push(m.text())
+    }
+    page.on('console', onConsole)
+    for (let i = 0; i < 24; i++) {
+      await page.evaluate((id) => /** @type {any} */ (window).harnessShow(id), i % 2 ? 1 : 3)
+      await page.waitForSelector('[data-testid=viewer][data-state=ready] [data-testid=viewer-canvas]', { timeout: 15_000 })
+    }
+    page.off('console', onConsole)
+    const canvases = await page.$$eval('canvas', (cs) => cs.length)
+    if (canvases !== 1) throw new Error(`${canvases} canvases left in the page`)
+    await until(async () => ((await canvasStats(page))?.coloured ?? 0) > 500, 10_000, 'the last view still renders')
+    if (warnings.length) throw new Error(`WebGL warnings: ${warnings.slice(0, 2).join(' | ')}`)
+    if (consoleErrors.length > before) throw new Error(`console errors: ${consoleErrors.slice(before).join(' | ')}`)
+  })
+
+  await step('a failing load shows the error', async () => {
+    await page.goto(`${url}?id=99`)
+    const text = await page.locator('[data-testid=viewer-error]').textContent({ timeout: 10_000 })
+    if (!text?.includes('no dataset 99')) throw new Error(`error text: ${text}`)
+  })
+
+  if (first) console.log(`canvas ${first.w}x${first.h}: ${first.coloured} coloured, ${first.nonWhite} non-white pixels`)
+  await browser.close()
+  return results
+}
+
+/** Starts Vite on the harness with an inline config (no file written); returns { url, close }. */
+export async function startHarnessServer() {
+  const { createServer } = await import('vite')
+  const { svelte } = await import('@sveltejs/vite-plugin-svelte')
+  const server = await createServer({
+    configFile: false,
+    root: join(ROOT, 'src-renderer'),
+    resolve: { alias: { '@shared': join(ROOT, 'src-shared') } },
+    plugins: [svelte({ configFile: join(ROOT, 'svelte.config.js') })],
+    server: { host: '127.0.0.1', port: 0 },
+    logLevel: 'warn',
+  })
+  await server.listen()
+  const addr = server.httpServer?.address()
+  const port = typeof addr === 'object' && addr ? addr.port : 0
+  return { url: `http://127.0.0.1:${port}/views/harness.html`, close: () => server.close() }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const given = process.argv[2]
+  const srv = given ? null : await startHarnessServer()
+  const url = given ?? srv.url
+  let failed = 0
+  try {
+    const results = await runViewerE2E({ url })
+    for (const r of results) {
+      console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.error ? `: ${r.error}` : ''}`)
+      if (!r.ok) failed++
+    }
+    console.log(`${results.length - failed} passed, ${failed} failed`)
+  } finally {
+    await srv?.close()
+  }
+  process.exit(failed ? 1 : 0)
+}
