@@ -76,7 +76,7 @@ async function browserTests() {
       })
       server.on('exit', (code) => reject(new Error(`popdyn serve exited with code ${code}`)))
     })
-    const files = ['shell.e2e.mjs']
+    const files = ['shell.e2e.mjs', 'methods.e2e.mjs']
     for (const f of files) {
       const mod = await import(pathToFileURL(join(root, 'test/e2e', f)).href)
       const fn = Object.values(mod).find((v) => typeof v === 'function' && /^run/.test(v.name))
@@ -92,6 +92,22 @@ async function browserTests() {
   } finally {
     server.kill('SIGTERM')
     rmSync(home, { recursive: true, force: true })
+  }
+  // The 3-D views on their own harness page (synthetic data, large-scale cases).
+  let harness
+  try {
+    const mod = await import(pathToFileURL(join(root, 'test/e2e/viewer.e2e.mjs')).href)
+    harness = await mod.startHarnessServer()
+    const results = await mod.runViewerE2E({ url: harness.url, chromium })
+    for (const r of results) {
+      console.log(`${r.ok ? '  ✓' : '  ✗'} [browser] ${r.name}${r.ok ? '' : `\n      ${r.error}`}`)
+      r.ok ? counts.passed++ : counts.failed++
+    }
+  } catch (err) {
+    console.log(`  ✗ [browser] viewer harness: ${err.message}`)
+    counts.failed++
+  } finally {
+    await harness?.close?.()
   }
 }
 

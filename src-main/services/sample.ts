@@ -18,7 +18,7 @@ export function createSampleProject(path: string, opts: OpenOptions = {}): Proje
     dim: 2,
     units: { space: 'µm', time: 'frame', pixelSize: null, frameInterval: null, frameIntervalUnit: null },
     source: 'bundled sample: two synthetic species (drifters, wanderers)',
-    meta: { truthColumn: 'species' },
+    meta: { truthColumn: 'species', labelNames: ['drifters', 'wanderers'] },
     warnings: [],
     arrays: { track: nd(tr.track), time: nd(tr.time), pos: nd(tr.pos, [rowsT, 2]), 'truth/species': nd(tr.species) },
   })
@@ -33,7 +33,7 @@ export function createSampleProject(path: string, opts: OpenOptions = {}): Proje
     dim: 2,
     units: { space: 'a.u.', time: 'day', pixelSize: null, frameInterval: null, frameIntervalUnit: null },
     source: 'bundled sample: two synthetic sub-populations, one drifting, one rotating',
-    meta: { truthColumn: 'label' },
+    meta: { truthColumn: 'label', labelNames: ['drifting', 'rotating'] },
     warnings: [],
     arrays: { time: nd(sn.time), pos: nd(sn.pos, [rowsS, 2]), 'truth/label': nd(sn.label) },
   })

@@ -37,7 +37,7 @@ export const CHROMIUM_ARGS = [
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-async function until(fn, timeoutMs, what) {
+export async function until(fn, timeoutMs, what) {
   const end = Date.now() + timeoutMs
   let last
   while (Date.now() < end) {

@@ -50,7 +50,7 @@ async function until(fn, timeoutMs, what) {
  * coloured pixels (channel spread > 40: data, not the white background or the grey axes),
  * the number of non-white pixels and a hash of the image.
  */
-async function canvasStats(page) {
+export async function canvasStats(page) {
   return page.evaluate(() => {
     const c = /** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid=viewer-canvas]'))
     if (!c) return null

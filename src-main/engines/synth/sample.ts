@@ -57,7 +57,7 @@ export function sampleTracks(seed = 7, cellsPerSpecies = 15, frames = 60): Sampl
   return { track, time, pos, species, dim: 2 }
 }
 
-export function sampleSnapshots(seed = 11, perTime = 150, times = 4): SampleSnapshots {
+export function sampleSnapshots(seed = 11, perTime = 80, times = 4): SampleSnapshots {
   const rng = createRng(seed)
   const n = perTime * times
   const time = new Float64Array(n)

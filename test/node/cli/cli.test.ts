@@ -40,7 +40,7 @@ describe('popdyn CLI (plain Node, the real bin)', () => {
     const r = await run(['datasets', 's.popdyn'], dir)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/sample tracks\s+tracks\s+1800\s+30\s+60\s+2\s+µm, frame/)
-    expect(r.stdout).toMatch(/sample snapshots\s+snapshots\s+600\s+0\s+4\s+2/)
+    expect(r.stdout).toMatch(/sample snapshots\s+snapshots\s+320\s+0\s+4\s+2/)
     const runs = JSON.parse((await run(['runs', 's.popdyn', '--json'], dir)).stdout)
     expect(runs).toEqual([])
     const s = ProjectStore.open(join(dir, 's.popdyn'))
