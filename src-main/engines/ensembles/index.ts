@@ -2,3 +2,4 @@ export type { EnsembleConfig, EnsembleProblem, EnsembleResult, EnsembleRestart, 
 export { separateEnsembles, ENSEMBLE_DEFAULTS } from './solve'
 export { fitLinear } from './dynamics'
 export { matchEnsembles, relativeParameterError, labelAccuracy } from './evaluate'
+export { oracle, semiOracle, leastSquaresA } from './baselines'

@@ -1,0 +1,51 @@
+/**
+ * Ensemble separation benchmark (paper 000 §IV; SPEC §4.1): d = 2, K = 3 ensembles of 20, 30
+ * and 50 particles, 5 time points, A_k and x_0 i.i.d. N(0, 1), white noise of variance σ².
+ * Over Monte Carlo draws: median and 90% band of the relative parameter error ‖θ̂ − θ‖/‖θ‖
+ * (best permutation) and of the fraction of correctly labelled particles, for our method, the
+ * oracle and the semi-oracle.
+ */
+import { separateEnsembles, matchEnsembles, relativeParameterError, labelAccuracy, oracle, semiOracle } from '../src-main/engines/ensembles/index'
+import { linearEnsembles } from '../src-main/engines/synth/linear-ensembles'
+
+const q = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const h = (s.length - 1) * p
+  const lo = Math.floor(h)
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (h - lo)
+}
+const band = (xs: number[]) => `${q(xs, 0.5).toExponential(2)} [${q(xs, 0.05).toExponential(1)}, ${q(xs, 0.95).toExponential(1)}]`
+const bandAcc = (xs: number[]) => `${q(xs, 0.5).toFixed(3)} [${q(xs, 0.05).toFixed(2)}, ${q(xs, 0.95).toFixed(2)}]`
+
+export async function run(opts: { quick?: boolean; draws?: number; restarts?: number }) {
+  const sizes = [20, 30, 50]
+  const draws = opts.draws ?? (opts.quick ? 2 : 10)
+  const restarts = opts.restarts ?? (opts.quick ? 3 : 10)
+  const noises = opts.quick ? [1e-4, 1e-2] : [1e-4, 1e-3, 1e-2, 1e-1, 1]
+  const rows: Record<string, string | number>[] = []
+  for (const s2 of noises) {
+    const ours: number[] = [], oursAcc: number[] = [], orc: number[] = [], semi: number[] = [], semiAcc: number[] = [], secs: number[] = []
+    for (let m = 0; m < draws; m++) {
+      const data = linearEnsembles({ sizes, times: 5, noiseVariance: s2, seed: 1000 + m })
+      const t0 = performance.now()
+      const r = await separateEnsembles({ K: 3, snapshots: data.snapshots.map((x) => ({ x, n: x.length / 2, d: 2 })) }, { restarts, seed: m })
+      secs.push((performance.now() - t0) / 1000)
+      const perm = matchEnsembles(r.theta, data.A)
+      ours.push(relativeParameterError(r.theta, data.A, perm))
+      oursAcc.push(labelAccuracy(r.labels, data.labels, perm))
+      orc.push(relativeParameterError(oracle(data.trajectories, 2, data.particleLabels, 3), data.A))
+      const so = semiOracle(data.trajectories, 2, 3, m)
+      const sp = matchEnsembles(so.A, data.A)
+      semi.push(relativeParameterError(so.A, data.A, sp))
+      semiAcc.push(labelAccuracy([so.labels], [data.particleLabels], sp))
+    }
+    rows.push({ 'σ²': s2, draws, 'ours: rel. error': band(ours), 'ours: labels correct': bandAcc(oursAcc), 'oracle: rel. error': band(orc), 'semi-oracle: rel. error': band(semi), 'semi-oracle: labels': bandAcc(semiAcc), 's per run (median)': q(secs, 0.5) })
+  }
+  return {
+    name: 'ensemble separation (paper 000 §IV: d=2, K=3, sizes 20/30/50, 5 time points)',
+    rows,
+    notes: `${restarts} restarts per run, solver auto (exact LP). Values: median [5%, 95%] over ${draws} draws. Paper's claim: on par with the oracle at low noise, high label accuracy at higher noise, far better than the semi-oracle.`,
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) run({ quick: process.argv.includes('--quick') }).then((r) => console.table(r.rows))
