@@ -9,6 +9,7 @@ export const CHANNEL_NAMES = [
   'project.current',
   'project.recent',
   'datasets.list',
+  'import.inspect',
   'datasets.points',
   'runs.list',
   'jobs.start',

@@ -165,7 +165,54 @@ export const JobEvent = z.discriminatedUnion('type', [
 export type JobEvent = z.infer<typeof JobEvent>
 
 /** Kinds of job the UI can start, with their parameter schemas. Methods add theirs here. */
+/** What the import wizard chose (SPEC §2); the importer validates the details and names the file, row and column on error. */
+export const ImportRequest = z
+  .object({
+    path: z.string().min(1),
+    kind: DatasetKind.optional(),
+    name: z.string().min(1).max(200).optional(),
+    mapping: z
+      .object({
+        track: z.string(),
+        time: z.string(),
+        x: z.string(),
+        y: z.string(),
+        z: z.string(),
+        label: z.string(),
+        id: z.string(),
+        features: z.array(z.string()),
+        velocity: z.array(z.string()),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    spaceUnit: z.enum(['um', 'µm', 'px', 'a.u.']).optional(),
+    pixelSize: z.number().positive().optional(),
+    timeUnit: z.enum(['frame', 's', 'min', 'h', 'day', 'index']).optional(),
+    frameInterval: z.number().positive().optional(),
+    frameIntervalUnit: z.enum(['s', 'min', 'h', 'day']).optional(),
+    gaps: z.enum(['split', 'interpolate', 'keep']).optional(),
+    irregular: z.enum(['keep', 'resample']).optional(),
+    components: z.number().int().positive().optional(),
+  })
+  .strict()
+export type ImportRequest = z.infer<typeof ImportRequest>
+
+export const InspectResult = z.object({
+  format: z.string(),
+  kindGuess: DatasetKind,
+  columns: z.array(z.string()),
+  mappingGuess: z.record(z.string(), z.unknown()),
+  preview: z.array(z.array(z.string())),
+  rowCountEstimate: z.number(),
+  units: z.record(z.string(), z.unknown()),
+  problems: z.array(z.string()),
+  details: z.record(z.string(), z.unknown()),
+})
+export type InspectResult = z.infer<typeof InspectResult>
+
 export const JobRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('import'), params: ImportRequest }),
   z.object({ kind: z.literal('ensembles'), params: EnsembleParams, seed: z.number().int().min(0).optional() }),
   z.object({
     kind: z.literal('bench.backend'),
@@ -196,6 +243,8 @@ export const contract = {
   /** Recently opened projects, newest first. */
   'project.recent': def(none, z.array(z.object({ path: z.string(), name: z.string(), openedAt: z.string() }))),
   'datasets.list': def(none, z.array(DatasetSummary)),
+  /** Reads a file's format, columns, a preview and the problems found, without importing it. */
+  'import.inspect': def(z.object({ path: z.string().min(1), kind: DatasetKind.optional() }).strict(), InspectResult),
   /** Points of one dataset for the 3-D views. @default maxPoints 200000 */
   'datasets.points': def(z.object({ id: z.number().int(), maxPoints: z.number().int().min(100).max(2_000_000).default(200_000) }).strict(), DatasetPoints),
   'runs.list': def(none, z.array(RunSummary)),

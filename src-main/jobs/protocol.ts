@@ -5,6 +5,7 @@
 import type { JobProgress } from '@shared/contract'
 import type { SerializedError } from '@shared/errors'
 import type { NdArray } from '../store/arrays'
+import type { NewDataset } from '../store/project'
 
 /** What the worker receives at start (workerData). */
 export interface JobInput {
@@ -24,6 +25,8 @@ export interface JobOutput {
   metrics: Record<string, unknown>
   arrays?: Record<string, NdArray>
   labels?: { label: string[]; confidence?: number[] }
+  /** A new dataset (imports): written by the main side in one transaction instead of run results. */
+  dataset?: NewDataset
   /** Small JSON-able summary returned to the UI in the `done` event. */
   summary?: unknown
 }

@@ -242,6 +242,17 @@ export class JobRunner {
     const seconds = (performance.now() - job.started) / 1000
     const runId = job.snapshot.runId
     let error = r.error ?? null
+    let datasetId: number | null = null
+    if (state === 'done' && r.output?.dataset) {
+      const store = this.opts.store()
+      try {
+        if (!store) throw new CancelledError('no project open')
+        datasetId = store.insertDataset(r.output.dataset)
+      } catch (err) {
+        state = 'failed'
+        error = serializeError(err)
+      }
+    }
     if (job.store && runId !== null) {
       try {
         if (state === 'done') {
@@ -258,7 +269,7 @@ export class JobRunner {
     job.snapshot.state = state
     job.snapshot.error = error
     if (state === 'done') job.snapshot.progress = { ...job.snapshot.progress, fraction: 1, etaSeconds: 0 }
-    if (state === 'done') this.emit({ type: 'done', jobId: job.snapshot.jobId, result: { metrics: r.output?.metrics ?? {}, summary: r.output?.summary ?? null, runId } })
+    if (state === 'done') this.emit({ type: 'done', jobId: job.snapshot.jobId, result: { metrics: r.output?.metrics ?? {}, summary: r.output?.summary ?? null, runId, datasetId } })
     else if (state === 'cancelled') this.emit({ type: 'cancelled', jobId: job.snapshot.jobId })
     else this.emit({ type: 'failed', jobId: job.snapshot.jobId, error: error! })
     void job.worker.terminate()

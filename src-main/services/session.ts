@@ -2,7 +2,7 @@
  * One user session: the current project, the job runner and the settings. Implements every
  * call of the contract; the Electron IPC layer and the headless host both dispatch to it.
  */
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import process from 'node:process'
 import type { AppInfo, BackendInfo, JobEvent, JobRequest, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
 import { METHODS, type MethodName } from '@shared/methods'
@@ -90,8 +90,12 @@ export class Session {
       const ds = this.requireProject().getDataset(datasetId)
       if (ds.kind !== method.needs) throw invalidInput(`${method.title} needs ${method.needs}; dataset "${ds.name}" holds ${ds.kind}.`)
     }
-    const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend' }
+    const titles: Record<string, string> = { 'bench.backend': 'Benchmark compute backend', import: `Import ${request.kind === 'import' ? basename(request.params.path) : ''}` }
     const seed = 'seed' in request && request.seed !== undefined ? request.seed : method ? Math.floor(Math.random() * 2 ** 31) : null
+    if (request.kind === 'import') {
+      this.requireProject()
+      return this.runner.start({ kind: 'import', title: titles.import, params: request.params, record: false })
+    }
     return this.runner.start({ kind: request.kind, title: method?.title ?? titles[request.kind], params: request.params, datasetId, seed })
   }
 
@@ -108,6 +112,10 @@ export class Session {
     'project.current': () => (this.project ? this.summary() : null),
     'project.recent': () => this.recent.list(),
     'datasets.list': () => this.requireProject().listDatasets(),
+    'import.inspect': async ({ path, kind }) => {
+      const { inspectFile } = await import('../io/import/index')
+      return (await inspectFile(resolve(path), { kind })) as unknown as Ret<'import.inspect'>
+    },
     'datasets.points': ({ id, maxPoints }) => datasetPoints(this.requireProject(), id, maxPoints),
     'runs.list': () => this.requireProject().listRuns(),
     'jobs.start': ({ request, datasetId }) => this.startJob(request, datasetId ?? null),

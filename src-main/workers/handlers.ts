@@ -64,7 +64,17 @@ const sleepJob: Handler = async (input, ctx) => {
   return { metrics: { steps }, arrays: { trace: { dtype: 'float64', shape: [steps], data: Float64Array.from({ length: steps }, (_, i) => i) } } }
 }
 
+/** Imports a file (io/import): parses and validates in the worker; the main side writes it in one transaction. */
+const importJob: Handler = async (input, ctx) => {
+  const { path, ...options } = input.params as { path: string } & Record<string, unknown>
+  const { importFile } = await import('../io/import/index')
+  const r = await importFile(path, { ...(options as object), signal: ctx.signal, onProgress: (f: number) => ctx.progress(f, 'reading', path) })
+  for (const w of r.summary.warnings ?? []) ctx.log(w, 'warn')
+  return { metrics: { ...r.summary }, dataset: r.dataset, summary: r.summary }
+}
+
 export const handlers: Record<string, Handler> = {
+  import: importJob,
   'bench.backend': benchBackend,
   ensembles: ensemblesHandler,
   'debug.sleep': sleepJob,

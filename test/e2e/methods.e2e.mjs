@@ -2,7 +2,8 @@
  * Browser tests of the workflow after import: look at a dataset in 3-D, run a method from the
  * UI, see its run finish. Runs against the headless host on the sample project.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -11,7 +12,7 @@ import { canvasStats } from './viewer.e2e.mjs'
 
 const RESULTS_DIR = join(fileURLToPath(new URL('../..', import.meta.url)), 'test-results')
 
-export async function runMethodsE2E({ url, chromium: executablePath = '/usr/bin/chromium' }) {
+export async function runMethodsE2E({ url, chromium: executablePath = '/usr/bin/chromium', home }) {
   const results = []
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
   const errors = []
@@ -40,6 +41,22 @@ export async function runMethodsE2E({ url, chromium: executablePath = '/usr/bin/
       }, 15_000, 'coloured track pixels on the canvas')
       if (!coloured) throw new Error('blank canvas')
       await page.screenshot({ path: join(RESULTS_DIR, 'app-viewer.png') })
+    })
+
+    await step('Import data…: inspect a tracks CSV, set units, import; the new dataset is listed with its units', async () => {
+      const file = join(home ?? tmpdir(), 'e2e-tracks.csv')
+      writeFileSync(file, 'cell,frame,x,y\n' + Array.from({ length: 60 }, (_, i) => `${1 + (i % 3)},${Math.floor(i / 3)},${(i * 0.7).toFixed(2)},${((i % 5) * 1.3).toFixed(2)}`).join('\n') + '\n')
+      const before = await tid('dataset-row').count()
+      await tid('import-button').click()
+      await tid('import-path').fill(file)
+      await tid('import-inspect').click()
+      await until(async () => /csv/.test((await tid('import-summary').textContent().catch(() => '')) ?? ''), 15_000, 'the inspect summary')
+      await tid('import-name').fill('e2e tracks')
+      await page.screenshot({ path: join(RESULTS_DIR, 'app-import.png') })
+      await tid('import-start').click()
+      await until(async () => (await tid('dataset-row').count()) > before, 30_000, 'the imported dataset in the list')
+      const row = (await tid('dataset-row').filter({ hasText: 'e2e tracks' }).textContent()) ?? ''
+      if (!/tracks/.test(row) || !/µm/.test(row)) throw new Error(`unexpected row: ${row}`)
     })
 
     await step('Run… starts ensemble separation on the sample snapshots and the run finishes', async () => {
