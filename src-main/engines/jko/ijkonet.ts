@@ -1,0 +1,417 @@
+/**
+ * iJKOnet (SPEC §4.4; Persiianov et al., "Learning of population dynamics: inverse optimization
+ * meets JKO scheme", papers/001): learns a free energy from unpaired snapshots μ_0, …, μ_{K−1}
+ * by inverse optimisation of the JKO scheme.
+ *
+ * Free energy  J_θ(ρ) = ∫V dρ + ∫∫W(x−y) dρ(x)dρ(y) + β∫ρ log ρ,  V, W MLPs (2×64 softplus),
+ * β = softplus(b) ≥ 0 learnable. Transport map T_φ(x, t) = x + MLP_φ([x, s_t]) (2×64 selu; s_t = t/(K−1);
+ * the identity skip is a reparametrisation that starts the map at the identity).
+ * Min–max loss (paper eqs. 10–11), min over θ, max over φ:
+ *   L(θ, φ) = Σ_t [ J_θ(μ_{t+1}) − J_θ(T_φ(·,t)#μ_t) − (1/2τ) E_{μ_t}‖x − T_φ(x,t)‖² ].
+ * Internal energy of the pushforward by change of variables:
+ *   ∫ T#μ log T#μ = ∫ μ log μ − E_μ log|det ∇_x T(x)|,  ∫ μ_t log μ_t = −H_KL(μ_t) (Kozachenko–Leonenko,
+ *   k = 5, precomputed on the training split); the Jacobian in full (closed form for the MLP), d ≤ 10.
+ * The interaction term is estimated on pairs within a sub-batch of the mini-batch.
+ * Training (paper App. C): per iteration, `mapSteps` Adam steps on φ (maximising L, i.e. minimising
+ * Σ_t J_θ(T#μ_t) + cost), then one Adam step on θ (minimising L); mini-batches of `batchSize` per
+ * snapshot, losses summed over all intervals; global-norm clipping.
+ * Variants: 'ijkonet' (V + W + β), 'ijkonet-v' (V only), 'ijkonet-tv' (time-varying V(x, s_t) only).
+ *
+ * Time scale: τ (default 1) is the JKO step per snapshot interval, as the reference evaluator
+ * (peers.md §1.3): the learned V̂ ≈ Δt·V* for data generated with step Δt.
+ * Prediction (the reference evaluator's explicit step with the learned energy, peers.md §1.3):
+ *   x' = x − τ[∇V̂(x) + mean_j ∇Ŵ(x − x_j)] + √(2β̂τ) ξ;
+ * or with the learned map, x' = T_φ(x, t) (only for t inside the training range).
+ * Stopping: `epochs` epochs, or early stopping when the validation one-step EMD has not improved
+ * for `patience` evaluations (the best weights are restored).
+ */
+import * as tf from '@tensorflow/tfjs'
+import { CancelledError, invalidInput } from '@shared/errors'
+import { klEntropy } from '../stats/index'
+import { createRng, type Rng } from '../stats/random'
+import type { SolveStatus } from '../common/context'
+import { Adam, Mlp, ParamSet, gatherRows, logAbsDet, sampleIndices } from './nn'
+import { EarlyStopper, checkSnapshots, oneStepEmd, splitSnapshots, type PointCloud, type SnapshotProblem, type TrainContext } from './common'
+
+export type IjkonetVariant = 'ijkonet' | 'ijkonet-v' | 'ijkonet-tv'
+
+export interface IjkonetConfig {
+  /** Which energy terms are learned (see the module comment). @default 'ijkonet-v' */
+  variant?: IjkonetVariant
+  /** JKO step per snapshot interval. @default 1 */
+  tau?: number
+  /** Hidden widths of V, W and T. @default [64, 64] */
+  hidden?: number[]
+  /** Particles per snapshot per mini-batch. @default 250 */
+  batchSize?: number
+  /** Particles of the sub-batch on which the interaction pairs are formed. @default 64 */
+  pairBatch?: number
+  /** Epochs (one epoch = ⌈min_t n_t / batchSize⌉ iterations). @default 100 */
+  epochs?: number
+  /** Ascent steps on φ per descent step on θ. @default 5 */
+  mapSteps?: number
+  /** Adam on θ (energy): lr, β1, β2 (papers' defaults: 1e-3, 0.9, 0.999). @default {lr: 1e-3} */
+  lrEnergy?: number
+  /** Adam on φ (map). @default 1e-3 */
+  lrMap?: number
+  /** Global-norm gradient clipping (both optimisers). @default 10 */
+  clip?: number
+  /** Initial diffusion β (variant 'ijkonet'). @default 0.01 */
+  betaInit?: number
+  /** Neighbour order of the entropy estimator. @default 5 */
+  entropyK?: number
+  /** Fraction of each snapshot held out for validation (0 = none, no early stopping). @default 0.2 */
+  valFraction?: number
+  /** Evaluate the validation EMD every this many epochs. @default 5 */
+  evalEvery?: number
+  /** Evaluations without improvement before stopping (0 = never stop early). @default 0 */
+  patience?: number
+  /** Seed of the initialisation, batches and prediction noise. @default 0 */
+  seed?: number
+}
+
+interface Resolved {
+  variant: IjkonetVariant
+  tau: number
+  hidden: number[]
+  batchSize: number
+  pairBatch: number
+  epochs: number
+  mapSteps: number
+  lrEnergy: number
+  lrMap: number
+  clip: number
+  betaInit: number
+  entropyK: number
+  valFraction: number
+  evalEvery: number
+  patience: number
+  seed: number
+}
+
+const MAX_JACOBIAN_DIM = 10
+
+function resolve(c: IjkonetConfig): Resolved {
+  const r: Resolved = {
+    variant: c.variant ?? 'ijkonet-v',
+    tau: c.tau ?? 1,
+    hidden: c.hidden ?? [64, 64],
+    batchSize: c.batchSize ?? 250,
+    pairBatch: c.pairBatch ?? 64,
+    epochs: c.epochs ?? 100,
+    mapSteps: c.mapSteps ?? 5,
+    lrEnergy: c.lrEnergy ?? 1e-3,
+    lrMap: c.lrMap ?? 1e-3,
+    clip: c.clip ?? 10,
+    betaInit: c.betaInit ?? 0.01,
+    entropyK: c.entropyK ?? 5,
+    valFraction: c.valFraction ?? 0.2,
+    evalEvery: c.evalEvery ?? 5,
+    patience: c.patience ?? 0,
+    seed: c.seed ?? 0,
+  }
+  if (!['ijkonet', 'ijkonet-v', 'ijkonet-tv'].includes(r.variant)) throw invalidInput(`expected variant 'ijkonet' | 'ijkonet-v' | 'ijkonet-tv', got ${String(r.variant)}`)
+  for (const [k, v] of [['tau', r.tau], ['lrEnergy', r.lrEnergy], ['lrMap', r.lrMap]] as const) {
+    if (!(v > 0 && Number.isFinite(v))) throw invalidInput(`expected ${k} > 0, got ${v}`)
+  }
+  for (const [k, v, min] of [['batchSize', r.batchSize, 2], ['pairBatch', r.pairBatch, 2], ['epochs', r.epochs, 0], ['mapSteps', r.mapSteps, 1], ['entropyK', r.entropyK, 1], ['evalEvery', r.evalEvery, 1], ['patience', r.patience, 0]] as const) {
+    if (!(Number.isInteger(v) && v >= min)) throw invalidInput(`expected ${k} to be an integer >= ${min}, got ${v}`)
+  }
+  if (!(r.betaInit > 0)) throw invalidInput(`expected betaInit > 0, got ${r.betaInit}`)
+  return r
+}
+
+/** A trained (or being trained) iJKOnet: energy networks, map, and prediction. */
+export class IjkonetModel {
+  readonly V: Mlp
+  readonly W: Mlp | null
+  readonly T: Mlp
+  private readonly betaParams = new ParamSet()
+  private readonly betaRaw: tf.Variable | null
+  readonly config: Resolved
+  /** Number of snapshots the map's time input was scaled for. */
+  readonly horizon: number
+
+  constructor(readonly d: number, horizon: number, config: IjkonetConfig = {}) {
+    this.config = resolve(config)
+    if (!(Number.isInteger(d) && d >= 1)) throw invalidInput(`expected d >= 1, got ${d}`)
+    if (this.config.variant === 'ijkonet' && d > MAX_JACOBIAN_DIM) {
+      throw invalidInput(`iJKOnet with the internal-energy term computes the full Jacobian, supported for d <= ${MAX_JACOBIAN_DIM}; expected d <= ${MAX_JACOBIAN_DIM}, got d = ${d} (use variant 'ijkonet-v', or reduce the dimension, e.g. by PCA)`)
+    }
+    this.horizon = Math.max(2, horizon)
+    const rng = createRng(this.config.seed)
+    const tv = this.config.variant === 'ijkonet-tv'
+    this.V = new Mlp({ input: tv ? d + 1 : d, hidden: this.config.hidden, output: 1, activation: 'softplus' }, rng.fork(), 'V')
+    this.W = this.config.variant === 'ijkonet' ? new Mlp({ input: d, hidden: this.config.hidden, output: 1, activation: 'softplus' }, rng.fork(), 'W') : null
+    this.T = new Mlp({ input: d + 1, hidden: this.config.hidden, output: d, activation: 'selu' }, rng.fork(), 'T')
+    // Zero last layer: T starts as the identity map.
+    const last = [...this.T.params.vars.entries()].filter(([k]) => k.startsWith('T.w')).pop()![1]
+    tf.tidy(() => last.assign(tf.zeros(last.shape)))
+    this.betaRaw = this.config.variant === 'ijkonet' ? this.betaParams.add('beta', [], Float32Array.of(Math.log(Math.expm1(this.config.betaInit)))) : null
+  }
+
+  get energyVars(): tf.Variable[] {
+    return [...this.V.params.list(), ...(this.W?.params.list() ?? []), ...(this.betaRaw ? [this.betaRaw] : [])]
+  }
+
+  /** Normalised time input s_t = t/(K−1) of snapshot index t. */
+  timeInput(t: number): number {
+    return t / (this.horizon - 1)
+  }
+
+  private withTime(x: tf.Tensor2D, t: number): tf.Tensor2D {
+    return tf.concat([x, tf.fill([x.shape[0], 1], this.timeInput(t))], 1) as tf.Tensor2D
+  }
+
+  /** V̂(x) (at snapshot index t for the time-varying variant): [n, d] → [n]. */
+  potentialT(x: tf.Tensor2D, t = 0): tf.Tensor1D {
+    return this.config.variant === 'ijkonet-tv' ? this.V.scalar(this.withTime(x, t)) : this.V.scalar(x)
+  }
+
+  /** β̂ as a tensor (0 for the variants without internal energy). */
+  betaT(): tf.Scalar {
+    return this.betaRaw ? (tf.softplus(this.betaRaw) as tf.Scalar) : tf.scalar(0)
+  }
+
+  /** Learned diffusion coefficient β̂. */
+  beta(): number {
+    return tf.tidy(() => this.betaT().dataSync()[0]!)
+  }
+
+  /** Mean interaction ∫∫Ŵ(x − y) over all pairs of the rows of x: [m, d] → scalar. */
+  interactionT(x: tf.Tensor2D): tf.Scalar {
+    if (!this.W) return tf.scalar(0)
+    const m = x.shape[0]
+    const diff = tf.reshape(tf.sub(tf.expandDims(x, 1), tf.expandDims(x, 0)), [m * m, this.d]) as tf.Tensor2D
+    return tf.mean(this.W.scalar(diff)) as tf.Scalar
+  }
+
+  /** T_φ(x, t) = x + MLP([x, s_t]). */
+  mapT(x: tf.Tensor2D, t: number): tf.Tensor2D {
+    return tf.add(x, this.T.apply(this.withTime(x, t))) as tf.Tensor2D
+  }
+
+  /** log|det ∇_x T_φ(x, t)| per row: [n]. */
+  logDetT(x: tf.Tensor2D, t: number): tf.Tensor1D {
+    const jt = this.T.jacobianT(this.withTime(x, t), this.d)
+    return logAbsDet(tf.add(jt, tf.eye(this.d).expandDims(0)) as tf.Tensor3D)
+  }
+
+  /** V̂ at the rows of x (snapshot index t for 'ijkonet-tv'). */
+  potential(x: PointCloud, t = 0): Float64Array {
+    this.checkCloud(x)
+    return Float64Array.from(tf.tidy(() => this.potentialT(tf.tensor2d(Float32Array.from(x.data), [x.n, x.d]), t).dataSync()))
+  }
+
+  /** ∇V̂ at the rows of x: n × d. */
+  gradPotential(x: PointCloud, t = 0): PointCloud {
+    this.checkCloud(x)
+    const g = tf.tidy(() => tf.grad((y: tf.Tensor) => tf.sum(this.potentialT(y as tf.Tensor2D, t)))(tf.tensor2d(Float32Array.from(x.data), [x.n, x.d])).dataSync())
+    return { data: Float64Array.from(g), n: x.n, d: x.d }
+  }
+
+  /**
+   * One step of the learned dynamics from the population x observed at snapshot index t:
+   * 'energy' (default) — explicit step with ∇V̂, ∇Ŵ and β̂ noise (seeded); 'map' — T_φ(x, t).
+   */
+  step(x: PointCloud, t: number, opts: { method?: 'energy' | 'map'; rng?: Rng } = {}): PointCloud {
+    this.checkCloud(x)
+    const { n, d } = x
+    const tau = this.config.tau
+    if ((opts.method ?? 'energy') === 'map') {
+      const y = tf.tidy(() => this.mapT(tf.tensor2d(Float32Array.from(x.data), [n, d]), t).dataSync())
+      return { data: Float64Array.from(y), n, d }
+    }
+    const drift = tf.tidy(() => {
+      const xt = tf.tensor2d(Float32Array.from(x.data), [n, d])
+      let g = tf.grad((y: tf.Tensor) => tf.sum(this.potentialT(y as tf.Tensor2D, t + 1)))(xt)
+      if (this.W) {
+        // ∇_x mean_j Ŵ(x − x_j), x_j fixed: gradient of Σ_i mean_j W(x_i − x_j) w.r.t. the first argument.
+        const gw = tf.grad((y: tf.Tensor) => {
+          const diff = tf.reshape(tf.sub(tf.expandDims(y, 1), tf.expandDims(xt, 0)), [n * n, d]) as tf.Tensor2D
+          return tf.div(tf.sum(this.W!.scalar(diff)), n)
+        })(xt)
+        g = tf.add(g, gw)
+      }
+      return tf.mul(-tau, g).dataSync()
+    })
+    const beta = this.beta()
+    const sd = Math.sqrt(2 * beta * tau)
+    const rng = opts.rng ?? createRng(this.config.seed + 7919 * (t + 1))
+    const out = new Float64Array(n * d)
+    for (let i = 0; i < n * d; i++) out[i] = x.data[i]! + drift[i]! + (sd > 0 ? sd * rng.normal() : 0)
+    return { data: out, n, d }
+  }
+
+  /** One-step-ahead predictions: from each observed μ_t (t = 0..K−2), the prediction of μ_{t+1}. */
+  predictOneStep(snaps: PointCloud[], opts: { method?: 'energy' | 'map'; seed?: number } = {}): PointCloud[] {
+    const rng = createRng(opts.seed ?? this.config.seed)
+    return snaps.slice(0, -1).map((s, t) => this.step(s, t, { method: opts.method, rng }))
+  }
+
+  /**
+   * All-steps-ahead: rolled out from x0 (at snapshot index t0) for `steps` steps with the learned
+   * energy (forecasts beyond the last snapshot too). Returns the `steps` predicted clouds.
+   */
+  rollout(x0: PointCloud, steps: number, opts: { t0?: number; seed?: number } = {}): PointCloud[] {
+    if (!(Number.isInteger(steps) && steps >= 1)) throw invalidInput(`expected steps >= 1, got ${steps}`)
+    const rng = createRng(opts.seed ?? this.config.seed)
+    const out: PointCloud[] = []
+    let x = x0
+    for (let k = 0; k < steps; k++) {
+      x = this.step(x, (opts.t0 ?? 0) + k, { rng })
+      out.push(x)
+    }
+    return out
+  }
+
+  /** All weights (V, W, T, β) as plain Float32Arrays keyed by name. */
+  getState(): Record<string, Float32Array> {
+    return { ...this.V.params.getState(), ...(this.W?.params.getState() ?? {}), ...this.T.params.getState(), ...this.betaParams.getState() }
+  }
+
+  setState(state: Record<string, Float32Array>): void {
+    this.V.params.setState(state)
+    this.W?.params.setState(state)
+    this.T.params.setState(state)
+    this.betaParams.setState(state)
+  }
+
+  dispose(): void {
+    this.V.params.dispose()
+    this.W?.params.dispose()
+    this.T.params.dispose()
+    this.betaParams.dispose()
+  }
+
+  private checkCloud(x: PointCloud): void {
+    if (x.d !== this.d || x.data.length !== x.n * x.d) throw invalidInput(`expected an n×${this.d} cloud, got n = ${x.n}, d = ${x.d}, length = ${x.data.length}`)
+  }
+}
+
+export interface IjkonetResult {
+  model: IjkonetModel
+  converged: boolean
+  status: SolveStatus | 'early-stopped'
+  /** Epochs run. */
+  iterations: number
+  /** Validation one-step EMD at each evaluation. */
+  errorHistory: number[]
+  /** Mean training loss L(θ, φ) per epoch. */
+  lossHistory: number[]
+  /** Epoch of the best validation EMD (its weights are the model's), −1 without validation. */
+  bestEpoch: number
+  bestValidationEmd: number
+  seconds: number
+}
+
+/**
+ * Trains iJKOnet on the snapshots. Resume by passing `initialState` (from `model.getState()`).
+ * Throws CancelledError when ctx.signal aborts (checked every iteration).
+ */
+export function trainIjkonet(problem: SnapshotProblem, config: IjkonetConfig = {}, ctx: TrainContext = {}, initialState?: Record<string, Float32Array>): IjkonetResult {
+  const d = checkSnapshots(problem)
+  const K = problem.snapshots.length
+  const model = new IjkonetModel(d, K, config)
+  try {
+    if (initialState) model.setState(initialState)
+    return trainModel(model, problem, ctx)
+  } catch (e) {
+    model.dispose()
+    throw e
+  }
+}
+
+function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainContext): IjkonetResult {
+  const c = model.config
+  const t0 = Date.now()
+  const rng = createRng(c.seed + 1)
+  const { train, val } = splitSnapshots(problem.snapshots, c.valFraction, rng.fork())
+  const K = train.length
+  const d = model.d
+  const internal = c.variant === 'ijkonet'
+  const negEnt = internal ? train.map((s) => -klEntropy(s, { k: Math.min(c.entropyK, s.n - 1) })) : []
+  const optE = new Adam(model.energyVars, { lr: c.lrEnergy, clip: c.clip })
+  const optT = new Adam(model.T.params.list(), { lr: c.lrMap, clip: c.clip })
+  const itersPerEpoch = Math.max(1, Math.ceil(Math.min(...train.map((s) => s.n)) / c.batchSize))
+  const stopper = new EarlyStopper<Record<string, Float32Array>>(c.patience)
+  const lossHistory: number[] = [], errorHistory: number[] = []
+  let status: IjkonetResult['status'] = 'max-iterations'
+  let epoch = 0
+  const tauInv = 1 / (2 * c.tau)
+
+  const pushTerms = (xb: tf.Tensor2D, t: number) => {
+    const tx = model.mapT(xb, t)
+    const cost = tf.mul(tauInv, tf.mean(tf.sum(tf.square(tf.sub(xb, tx)), 1)))
+    let j: tf.Tensor = tf.mean(model.potentialT(tx, t + 1))
+    if (model.W) j = tf.add(j, model.interactionT(tf.slice(tx, [0, 0], [Math.min(c.pairBatch, tx.shape[0]), -1])))
+    if (internal) j = tf.add(j, tf.mul(model.betaT(), tf.sub(negEnt[t]!, tf.mean(model.logDetT(xb, t)))))
+    return { j, cost }
+  }
+  const dataTerm = (yb: tf.Tensor2D, t: number) => {
+    let j: tf.Tensor = tf.mean(model.potentialT(yb, t + 1))
+    if (model.W) j = tf.add(j, model.interactionT(tf.slice(yb, [0, 0], [Math.min(c.pairBatch, yb.shape[0]), -1])))
+    if (internal) j = tf.add(j, tf.mul(model.betaT(), negEnt[t + 1]!))
+    return j
+  }
+
+  try {
+    for (epoch = 1; epoch <= c.epochs; epoch++) {
+      let lossSum = 0
+      for (let it = 0; it < itersPerEpoch; it++) {
+        if (ctx.signal?.aborted) throw new CancelledError()
+        const xs = train.map((s) => gatherRows(s.data, d, sampleIndices(rng, s.n, Math.min(c.batchSize, s.n))))
+        try {
+          for (let s = 0; s < c.mapSteps; s++) {
+            optT.step(() => tf.tidy(() => {
+              let total: tf.Tensor = tf.scalar(0)
+              for (let t = 0; t + 1 < K; t++) {
+                const { j, cost } = pushTerms(xs[t]!, t)
+                total = tf.add(total, tf.add(j, cost))
+              }
+              return total as tf.Scalar
+            }))
+          }
+          const { loss } = optE.step(() => tf.tidy(() => {
+            let total: tf.Tensor = tf.scalar(0)
+            for (let t = 0; t + 1 < K; t++) {
+              const { j, cost } = pushTerms(xs[t]!, t)
+              total = tf.add(total, tf.sub(tf.sub(dataTerm(xs[t + 1]!, t), j), cost))
+            }
+            return total as tf.Scalar
+          }))
+          lossSum += loss
+        } finally {
+          tf.dispose(xs)
+        }
+      }
+      const loss = lossSum / itersPerEpoch
+      lossHistory.push(loss)
+      if (!Number.isFinite(loss)) { status = 'numerical-error'; break }
+      let validationEmd: number | undefined
+      let stop = false
+      if (c.valFraction > 0 && (epoch % c.evalEvery === 0 || epoch === c.epochs)) {
+        validationEmd = oneStepEmd(val, (x, t) => model.step(x, t)).mean
+        errorHistory.push(validationEmd)
+        stop = stopper.update(validationEmd, epoch, () => model.getState())
+      }
+      ctx.onProgress?.({ epoch, epochs: c.epochs, loss, validationEmd })
+      if (stop) { status = 'early-stopped'; break }
+    }
+  } finally {
+    optE.dispose()
+    optT.dispose()
+  }
+  if (stopper.bestState && (status === 'early-stopped' || status === 'numerical-error')) model.setState(stopper.bestState)
+  return {
+    model,
+    converged: status === 'early-stopped',
+    status,
+    iterations: Math.min(epoch, c.epochs),
+    errorHistory,
+    lossHistory,
+    bestEpoch: stopper.bestEpoch,
+    bestValidationEmd: stopper.best,
+    seconds: (Date.now() - t0) / 1000,
+  }
+}
