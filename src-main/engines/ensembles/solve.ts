@@ -6,20 +6,22 @@ import { updateTheta } from './dynamics'
 import { entropicPlans } from './entropic'
 import { ExactPlanSolver } from './exact'
 import { labelsFromPlans } from './labels'
+import { trajectoryHypotheses } from './init'
 import type { EnsembleConfig, EnsembleProblem, EnsembleRestart, EnsembleResult, Snapshot } from './types'
 
 export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   restarts: 10,
   affine: false,
   solver: 'auto',
-  exactMaxVariables: 250_000,
+  exactMaxVariables: 40_000,
   tol: 1e-7,
   maxIter: 100,
   epsRelative: 1e-3,
   marginalTol: 1e-6,
   maxSweeps: 2000,
   seed: 0,
-  anneal: [1, 0.5, 0.25, 0.1, 0.05, 0.025, 0.01],
+  initFromTrajectories: true,
+  anneal: Array.from({ length: 30 }, (_, i) => 3 * Math.pow(1e-3 / 3, i / 29)),
 }
 
 function validate(p: EnsembleProblem): Float64Array[] {
@@ -81,18 +83,37 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
   const rng = createRng(cfg.seed)
   const exact = solver === 'exact' ? await ExactPlanSolver.create(K, N, weights) : null
   const restarts: EnsembleRestart[] = []
+  let hyp: Float64Array[] | false | undefined
   let best: { theta: Float64Array[]; P: Stack; obj: number; trace: number[]; converged: boolean; restart: number } | null = null
   try {
     for (let r = 0; r < cfg.restarts; r++) {
-      let theta = r === 0 && cfg.init ? cfg.init.map((x) => Float64Array.from(x)) : Array.from({ length: K }, () => randomTheta(rng, d, cfg.affine))
+      let theta: Float64Array[]
+      let hypotheses = false
+      if (r === 0 && cfg.init) theta = cfg.init.map((x) => Float64Array.from(x))
+      else if (r % 2 === 0 && cfg.initFromTrajectories && !cfg.affine && (hyp ??= trajectoryHypotheses(snaps, K, rng) ?? false) !== false) {
+        // Every other restart starts from trajectory hypotheses, jittered after the first.
+        theta = (hyp as Float64Array[]).map((a) => Float64Array.from(a, (v) => (r === 0 ? v : v + 0.1 * rng.normal() * Math.abs(v))))
+        hypotheses = true
+      } else theta = Array.from({ length: K }, () => randomTheta(rng, d, cfg.affine))
       // Deterministic annealing: a few block-coordinate sweeps with soft (strongly entropic)
       // plans first, ε decreasing, so θ settles in a good basin before hard plans lock the
       // assignment in (the same idea that keeps soft k-means out of poor local minima).
-      for (const er of cfg.anneal) {
+      // Restarts also differ in how hot they start (all of the schedule, the last 3/4, 1/2, 1/4):
+      // starting very hot finds the right basin on some problems, a cooler start on others.
+      const skip = hypotheses ? cfg.anneal.length : Math.floor(((r % 4) * cfg.anneal.length) / 4)
+      for (const er of cfg.anneal.slice(skip)) {
         checkAborted(ctx)
         const C = costStack(snaps, theta, cfg.affine)
-        const e = entropicPlans(snaps, weights, C, { epsRelative: er, marginalTol: 1e-5, maxSweeps: 400, ctx })
+        const e = entropicPlans(snaps, weights, C, { epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300, ctx })
         theta = updateTheta(snaps, e.P, theta, cfg.affine)
+        // Symmetry breaking: at high ε ensembles with equal θ get equal plans and would stay
+        // equal for ever; a small random kick lets them split as ε decreases.
+        for (const th of theta) {
+          let rms = 0
+          for (let q = 0; q < th.length; q++) rms += th[q]! * th[q]!
+          rms = Math.sqrt(rms / th.length) || 1
+          for (let q = 0; q < th.length; q++) th[q] = th[q]! + 0.05 * rms * rng.normal()
+        }
       }
       let prev = Infinity
       const trace: number[] = []

@@ -34,9 +34,13 @@ export interface EnsembleConfig {
   restarts?: number
   /** Fit x_{t+1} = A_k x_t + b_k instead of A_k x_t. @default false */
   affine?: boolean
-  /** 'auto' uses the exact LP while K·Σ_t N_t·N_{t+1} ≤ exactMaxVariables, else entropic. @default 'auto' */
+  /**
+   * 'auto' uses the exact LP while K·Σ_t N_t·N_{t+1} ≤ exactMaxVariables, else entropic. Each exact
+   * solve re-optimises the whole joint LP (seconds at 10^5 variables), so the entropic mode is the
+   * default beyond small problems. @default 'auto'
+   */
   solver?: PlanSolver
-  /** @default 250000 */
+  /** @default 40000 */
   exactMaxVariables?: number
   /** Block coordinate descent stops when the relative objective decrease is below this. @default 1e-7 */
   tol?: number
@@ -52,9 +56,16 @@ export interface EnsembleConfig {
   seed?: number
   /**
    * Annealing schedule: relative ε of the soft block-coordinate sweeps run before the main
-   * iterations of every restart ([] turns annealing off). @default [1, 0.5, 0.25, 0.1, 0.05, 0.025, 0.01]
+   * iterations of every restart ([] turns annealing off); values below epsRelative are raised to it.
+   * Restart r starts (r mod 4)/4 of the way into the schedule, so restarts differ in how hot they start.
+   * @default 30 values geometrically from 3 to 1e-3
    */
   anneal?: number[]
+  /**
+   * Every other restart starts from trajectory hypotheses (init.ts: chains of d + 1 points that
+   * predict a point of the next snapshot) instead of random θ; linear case with ≥ d + 2 time points. @default true
+   */
+  initFromTrajectories?: boolean
   /** Initial parameters for the first restart (e.g. from a previous run). */
   init?: Float64Array[]
 }
