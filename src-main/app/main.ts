@@ -14,6 +14,8 @@ import { ProjectStore } from '../store/project'
 import { registerIpc } from '../ipc/electron'
 
 const here = import.meta.dirname
+/** resources/ of the checkout (out/main -> ../../resources), or of a packaged app. */
+const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'resources') : join(here, '../../resources')
 
 /**
  * better-sqlite3 built for Electron's ABI by `npm start` (scripts/start.mjs) lives apart from
@@ -37,9 +39,9 @@ async function createWindow() {
   const recent = session.recent.list()[0]
   let store: ProjectStore
   try {
-    store = recent && existsSync(recent.path) ? ProjectStore.open(recent.path, storeOpts) : createSampleProject(join(app.getPath('userData'), 'sample.popdyn'), storeOpts)
+    store = recent && existsSync(recent.path) ? ProjectStore.open(recent.path, storeOpts) : await createSampleProject(join(app.getPath('userData'), 'sample.popdyn'), resourcesDir, storeOpts)
   } catch {
-    store = createSampleProject(join(app.getPath('userData'), 'sample.popdyn'), storeOpts)
+    store = await createSampleProject(join(app.getPath('userData'), 'sample.popdyn'), resourcesDir, storeOpts)
   }
   await session.adopt(store)
 

@@ -162,7 +162,7 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got "${values.port}"`)
         const backend = await initBackend()
         const session = new Session({ mode: 'browser', backend, worker: sourceWorkerSpec(), settingsDir: settingsDir() })
-        const store = positionals[0] ? ProjectStore.open(resolve(positionals[0])) : createSampleProject(join(settingsDir(), 'sample.popdyn'))
+        const store = positionals[0] ? ProjectStore.open(resolve(positionals[0])) : await createSampleProject(join(settingsDir(), 'sample.popdyn'), join(packageRoot, 'resources'))
         await session.adopt(store)
         const host = await startHost({ session, rendererDir: join(packageRoot, 'out/renderer'), port, host: values.host as string | undefined })
         out.stdout(`${APP_NAME} serving at ${host.url}`)

@@ -1,41 +1,40 @@
-/** Creates the bundled sample project (tracks + snapshots) so a newcomer sees data at once. */
-import { existsSync } from 'node:fs'
-import { nd } from '../store/arrays'
+/**
+ * The bundled sample project a newcomer sees on first start: resources/sample/*.csv (small
+ * synthetic tracks and snapshots with known sub-populations) imported by the real importers,
+ * so the sample behaves like any user file (units, export in input order, ...).
+ */
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { importIntoProject } from '../io/import/index'
 import { ProjectStore, type OpenOptions } from '../store/project'
-import { sampleSnapshots, sampleTracks } from '../engines/synth/sample'
 
-export function createSampleProject(path: string, opts: OpenOptions = {}): ProjectStore {
+export async function createSampleProject(path: string, resourcesDir: string, opts: OpenOptions = {}): Promise<ProjectStore> {
   if (existsSync(path)) return ProjectStore.open(path, opts)
   const store = ProjectStore.create(path, 'Sample project', opts)
-  const tr = sampleTracks()
-  const rowsT = tr.track.length
-  store.insertDataset({
-    name: 'sample tracks',
-    kind: 'tracks',
-    rows: rowsT,
-    entities: new Set(tr.track).size,
-    times: new Set(tr.time).size,
-    dim: 2,
-    units: { space: 'µm', time: 'frame', pixelSize: null, frameInterval: null, frameIntervalUnit: null },
-    source: 'bundled sample: two synthetic species (drifters, wanderers)',
-    meta: { truthColumn: 'species', labelNames: ['drifters', 'wanderers'] },
-    warnings: [],
-    arrays: { track: nd(tr.track), time: nd(tr.time), pos: nd(tr.pos, [rowsT, 2]), 'truth/species': nd(tr.species) },
-  })
-  const sn = sampleSnapshots()
-  const rowsS = sn.time.length
-  store.insertDataset({
-    name: 'sample snapshots',
-    kind: 'snapshots',
-    rows: rowsS,
-    entities: 0,
-    times: new Set(sn.time).size,
-    dim: 2,
-    units: { space: 'a.u.', time: 'day', pixelSize: null, frameInterval: null, frameIntervalUnit: null },
-    source: 'bundled sample: two synthetic sub-populations, one drifting, one rotating',
-    meta: { truthColumn: 'label', labelNames: ['drifting', 'rotating'] },
-    warnings: [],
-    arrays: { time: nd(sn.time), pos: nd(sn.pos, [rowsS, 2]), 'truth/label': nd(sn.label) },
-  })
+  try {
+    await importIntoProject(store, join(resourcesDir, 'sample/sample-tracks.csv'), {
+      kind: 'tracks',
+      name: 'sample tracks',
+      mapping: { track: 'track', time: 'frame', x: 'x', y: 'y', label: 'species' },
+      spaceUnit: 'µm',
+      timeUnit: 'frame',
+      frameInterval: 5,
+      frameIntervalUnit: 'min',
+    })
+    await importIntoProject(store, join(resourcesDir, 'sample/sample-snapshots.csv'), {
+      kind: 'snapshots',
+      name: 'sample snapshots',
+      mapping: { time: 'day', features: ['x', 'y'], label: 'population' },
+      spaceUnit: 'a.u.',
+      timeUnit: 'day',
+    })
+  } catch (err) {
+    // Never leave a half-made sample behind: the next start would open it as it is.
+    store.close()
+    rmSync(path, { force: true })
+    rmSync(path + '-wal', { force: true })
+    rmSync(path + '-shm', { force: true })
+    throw err
+  }
   return store
 }

@@ -36,7 +36,7 @@ describe('popdyn CLI (plain Node, the real bin)', () => {
 
   it('lists the datasets of a project as a table', async () => {
     const dir = tempDir()
-    createSampleProject(join(dir, 's.popdyn')).close()
+    ;(await createSampleProject(join(dir, 's.popdyn'), join(import.meta.dirname, '../../../resources'))).close()
     const r = await run(['datasets', 's.popdyn'], dir)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/sample tracks\s+tracks\s+1800\s+30\s+60\s+2\s+µm, frame/)

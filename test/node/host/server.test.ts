@@ -20,7 +20,7 @@ beforeAll(async () => {
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>PopDyn Studio</title>')
   writeFileSync(join(dir, 'secret.txt'), 'secret')
   session = new Session({ mode: 'browser', backend: { name: 'wasm', detail: 'test', skipped: [] }, worker: sourceWorkerSpec(), settingsDir: dir })
-  await session.adopt(createSampleProject(join(dir, 'sample.popdyn')))
+  await session.adopt(await createSampleProject(join(dir, 'sample.popdyn'), join(import.meta.dirname, '../../../resources')))
   host = await startHost({ session, rendererDir: renderer })
 })
 afterAll(async () => {

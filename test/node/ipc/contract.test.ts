@@ -73,7 +73,7 @@ describe('datasets.points', () => {
   it('returns the points of the sample tracks with their track and truth labels, subsampling whole tracks', async () => {
     const { createSampleProject } = await import('../../../src-main/services/sample')
     const s = newSession()
-    await s.adopt(createSampleProject(join(tempDir(), 'sample.popdyn')))
+    await s.adopt(await createSampleProject(join(tempDir(), 'sample.popdyn'), join(import.meta.dirname, '../../../resources')))
     const [tracks, snaps] = (await s.handlers['datasets.list']({})) as { id: number }[]
     const all = await dispatch(s.handlers, 'datasets.points', { id: tracks!.id })
     expect(all.ok).toBe(true)

@@ -145,3 +145,12 @@ describe('ProjectStore', () => {
     expect(hash(path)).toBe(before)
   })
 })
+
+describe('bundled sample files', () => {
+  it('resources/sample/*.csv are exactly what the sample generators write (they cannot drift)', async () => {
+    const { sampleTracksCsv, sampleSnapshotsCsv } = await import('../../../src-main/engines/synth/sample-csv')
+    const res = join(import.meta.dirname, '../../../resources/sample')
+    expect(readFileSync(join(res, 'sample-tracks.csv'), 'utf8')).toBe(sampleTracksCsv())
+    expect(readFileSync(join(res, 'sample-snapshots.csv'), 'utf8')).toBe(sampleSnapshotsCsv())
+  })
+})
