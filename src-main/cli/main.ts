@@ -37,7 +37,7 @@ ${IMPORT_USAGE}
   export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --model FILE.json)
                               write a run's results (labelled rows in input order, per-label summary, model)
   synth GENERATOR --out FILE [--set key=value ...] [--seed N]
-                              write synthetic data with ground truth (linear-ensembles)
+                              write synthetic data with ground truth (linear-ensembles, cells, boids, potential)
   bench [NAME ...] [--quick] [--list] [--json]
                               run the benchmark scripts (bench/*.ts): speed and memory
 

@@ -2,6 +2,10 @@
 import { writeFileSync, renameSync } from 'node:fs'
 import { invalidInput } from '@shared/errors'
 import { linearEnsembles } from '../engines/synth/linear-ensembles'
+import { cells } from '../engines/synth/cells'
+import { boids } from '../engines/synth/boids'
+import { jkonetStarData, jkonetTaskData, JKONET_STAR_POTENTIALS } from '../engines/synth/potentials'
+import type { PointCloud } from '../engines/ot/index'
 import { parseSets } from './run'
 
 type Generator = (sets: Record<string, unknown>, seed: number) => { csv: string; rows: number; truth: unknown }
@@ -29,6 +33,54 @@ export const GENERATORS: Record<string, Generator> = {
     }
   },
 }
+
+function snapshotCsv(times: number[], clouds: PointCloud[], velocities?: PointCloud[]): { csv: string; rows: number } {
+  const d = clouds[0]!.d
+  const feat = Array.from({ length: d }, (_, c) => `x${c + 1}`)
+  const head = ['time', ...feat, ...(velocities ? feat.map((f) => `v_${f}`) : [])]
+  const lines = [head.join(',')]
+  clouds.forEach((cl, t) => {
+    for (let i = 0; i < cl.n; i++) {
+      const row: (string | number)[] = [times[t]!, ...Array.from(cl.data.subarray(i * d, (i + 1) * d), (v) => v.toPrecision(8))]
+      if (velocities) row.push(...Array.from(velocities[t]!.data.subarray(i * d, (i + 1) * d), (v) => v.toPrecision(8)))
+      lines.push(row.join(','))
+    }
+  })
+  return { csv: lines.join('\n') + '\n', rows: lines.length - 1 }
+}
+
+Object.assign(GENERATORS, {
+  /** Tracked cells with the WSINDy benchmark forces (paper 002 §4): species A/B/C in any shares. */
+  cells: (s: Record<string, unknown>, seed: number) => {
+    const shares: Record<string, number> = {}
+    for (const sp of ['A', 'B', 'C']) if (s[sp] !== undefined) shares[sp] = num(s[sp], sp, 1)
+    const data = cells({ n: num(s.n, 'n', 100), steps: num(s.steps, 'steps', 200), dt: num(s.dt, 'dt', 0.13), box: num(s.box, 'box', 2), positionNoise: num(s.noise, 'noise', 0), species: Object.keys(shares).length ? shares : { A: 1 }, seed })
+    const t = data.tracks
+    const lines = ['track,time,x,y']
+    for (let i = 0; i < t.trackId.length; i++) lines.push(`${t.trackId[i]},${t.time[i]!.toPrecision(8)},${t.x[i]!.toPrecision(10)},${t.y[i]!.toPrecision(10)}`)
+    return { csv: lines.join('\n') + '\n', rows: lines.length - 1, truth: { generator: 'cells', seed, species: data.truth.species, kernel: data.truth.kernel } }
+  },
+  /** Boids (separation / alignment / cohesion / boundary; WLM paper): snapshots with velocities. */
+  boids: (s: Record<string, unknown>, seed: number) => {
+    const data = boids({ n: num(s.n, 'n', 200), steps: num(s.steps, 'steps', 50), dt: num(s.dt, 'dt', 0.5), seed })
+    const r = snapshotCsv(data.times, data.positions, data.velocities)
+    return { ...r, truth: { generator: 'boids', seed, dt: data.dt } }
+  },
+  /** Snapshots under a JKOnet* benchmark potential (unpaired), or the JKOnet quadratic / styblinski task. */
+  potential: (s: Record<string, unknown>, seed: number) => {
+    const name = String(s.potential ?? 'quadratic')
+    const data =
+      name === 'quadratic-task' || name === 'styblinski-task'
+        ? jkonetTaskData(name.replace('-task', '') as 'quadratic' | 'styblinski', { n: num(s.n, 'n', 250), seed })
+        : (() => {
+            if (!(JKONET_STAR_POTENTIALS as readonly string[]).includes(name))
+              throw invalidInput(`--set potential expects one of ${[...JKONET_STAR_POTENTIALS, 'quadratic-task', 'styblinski-task'].join(', ')}, got "${name}"`)
+            return jkonetStarData({ potential: name as never, n: num(s.n, 'n', 500), steps: num(s.steps, 'steps', 5), dt: num(s.dt, 'dt', 0.01), beta: num(s.beta, 'beta', 0), seed })
+          })()
+    const r = snapshotCsv(data.times, data.snapshots)
+    return { ...r, truth: { generator: 'potential', potential: name, seed, dt: data.dt } }
+  },
+} satisfies Record<string, Generator>)
 
 export async function synthCommand(name: string, out: string, sets: string[], seed: number) {
   const g = GENERATORS[name]

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -61,5 +61,25 @@ describe('popdyn CLI (plain Node, the real bin)', () => {
     const exists = await run(['new', 'bad.popdyn'], dir)
     expect(exists.code).toBe(1)
     expect(exists.stderr).toMatch(/already exists/)
+  }, 60_000)
+
+  it('synth writes data with ground truth that imports as the right kind', async () => {
+    const dir = tempDir()
+    expect((await run(['synth', 'cells', '--out', 'c.csv', '--set', 'n=12', '--set', 'steps=20', '--set', 'B=1', '--set', 'C=1', '--seed', '3'], dir)).code).toBe(0)
+    expect((await run(['synth', 'boids', '--out', 'b.csv', '--set', 'n=15', '--set', 'steps=4'], dir)).code).toBe(0)
+    const truth = JSON.parse(readFileSync(join(dir, 'c.truth.json'), 'utf8'))
+    expect(truth.species).toHaveLength(12)
+    expect(new Set(truth.species)).toEqual(new Set(['B', 'C']))
+    expect((await run(['new', 'p'], dir)).code).toBe(0)
+    expect((await run(['import', 'p.popdyn', 'c.csv', '--name', 'cells'], dir)).code).toBe(0)
+    expect((await run(['import', 'p.popdyn', 'b.csv', '--kind', 'snapshots', '--name', 'boids'], dir)).code).toBe(0)
+    const ds = JSON.parse((await run(['datasets', 'p.popdyn', '--json'], dir)).stdout)
+    expect(ds.map((d: { name: string; kind: string; entities: number; times: number }) => [d.name, d.kind, d.entities, d.times])).toEqual([
+      ['cells', 'tracks', 12, 20],
+      ['boids', 'snapshots', 0, 5],
+    ])
+    const bad = await run(['synth', 'nope', '--out', 'x.csv'], dir)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/Unknown generator "nope"/)
   }, 60_000)
 })
