@@ -34,7 +34,7 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',
 ]
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
 export async function until(fn, timeoutMs, what) {

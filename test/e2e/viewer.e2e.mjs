@@ -15,35 +15,11 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, sleep, until } from './shell.e2e.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RESULTS_DIR = join(ROOT, 'test-results')
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-]
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-async function until(fn, timeoutMs, what) {
-  const end = Date.now() + timeoutMs
-  let last
-  while (Date.now() < end) {
-    last = await fn()
-    if (last) return last
-    await sleep(100)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms: ${what} (last: ${JSON.stringify(last)})`)
-}
 
 /**
  * Reads the WebGL canvas back (it keeps its drawing buffer) and returns the number of
