@@ -16,6 +16,7 @@ import { sourceWorkerSpec } from '../workers/entry'
 import { startHost } from '../host/server'
 import { formatBench, listBenches, runBenches } from './bench'
 import { runCommand } from './run'
+import { distanceCommand, METRICS } from './distance'
 import { exportLabelsCsv, exportModelJson, exportSummaryCsv } from '../io/export/index'
 import { synthCommand, GENERATORS } from './synth'
 import { formatImportSummary, IMPORT_ARGS, IMPORT_USAGE, importIntoProject, importOptionsFromCli } from '../io/import/index'
@@ -38,6 +39,8 @@ ${IMPORT_USAGE}
                               write a run's results (labelled rows in input order, per-label summary, model)
   synth GENERATOR --out FILE [--set key=value ...] [--seed N]
                               write synthetic data with ground truth (linear-ensembles, cells, boids, potential)
+  distance A.csv B.csv [--metric emd|w2|sinkhorn|bw] [--eps E] [--json]
+                              compare two point clouds (optional weight column)
   bench [NAME ...] [--quick] [--list] [--json]
                               run the benchmark scripts (bench/*.ts): speed and memory
 
@@ -217,6 +220,15 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         if (!values.out) throw new UsageError('synth needs --out FILE')
         const r = await synthCommand(gen, resolve(values.out as string), (values.set as unknown as string[] | undefined) ?? [], values.seed === undefined ? 0 : Number(values.seed))
         out.stdout(values.json ? JSON.stringify(r) : `Wrote ${r.file} (${r.rows} rows) and ground truth ${r.truth}`)
+        return 0
+      }
+      case 'distance': {
+        const { values, positionals } = parse(rest, { metric: { type: 'string' }, eps: { type: 'string' } })
+        if (positionals.length !== 2) throw new UsageError('distance needs two CSV files A and B')
+        const eps = values.eps === undefined ? undefined : Number(values.eps)
+        if (eps !== undefined && !(eps > 0)) throw new UsageError(`--eps must be a positive number, got "${values.eps}"`)
+        const r = await distanceCommand(resolve(positionals[0]!), resolve(positionals[1]!), (values.metric as string | undefined) ?? 'emd', eps)
+        out.stdout(values.json ? JSON.stringify(r) : `${r.metric}: ${Number(r.value.toPrecision(10))}  (${r.a.n} vs ${r.b.n} points, d = ${r.a.d}, ${r.seconds.toFixed(2)} s)`)
         return 0
       }
       case 'bench': {

@@ -82,4 +82,21 @@ describe('popdyn CLI (plain Node, the real bin)', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/Unknown generator "nope"/)
   }, 60_000)
+
+  it('distance compares two clouds with known answers, and names a bad cell', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'A.csv'), 'x,y\n0,0\n1,0\n')
+    writeFileSync(join(dir, 'B.csv'), 'x,y\n0,1\n1,1\n')
+    writeFileSync(join(dir, 'C.csv'), 'x,y,weight\n0,0,3\n1,0,1\n')
+    const val = async (a: string, b: string, m: string) => JSON.parse((await run(['distance', a, b, '--metric', m, '--json'], dir)).stdout).value
+    expect(await val('A.csv', 'B.csv', 'emd')).toBeCloseTo(1, 12) // a unit translation
+    expect(await val('A.csv', 'B.csv', 'w2')).toBeCloseTo(1, 12)
+    expect(await val('A.csv', 'B.csv', 'bw')).toBeCloseTo(1, 9)
+    expect(await val('A.csv', 'B.csv', 'sinkhorn')).toBeCloseTo(0.5, 4) // S_ε(x, x + t) = ‖t‖²/2
+    expect(await val('A.csv', 'C.csv', 'emd')).toBeCloseTo(0.25, 12) // a quarter of the mass moves by 1
+    writeFileSync(join(dir, 'D.csv'), 'x,y\n0,zz\n')
+    const bad = await run(['distance', 'A.csv', 'D.csv'], dir)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/D\.csv, line 2, column "y": expected a finite number, got "zz"/)
+  }, 60_000)
 })
