@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { SerializedError } from './errors'
 import { CHANNEL_NAMES, type ChannelName } from './channels'
-import { EnsembleParams } from './methods'
+import { EnsembleParams, SpeciesParams } from './methods'
 
 // ---------------------------------------------------------------- domain types
 
@@ -214,6 +214,7 @@ export type InspectResult = z.infer<typeof InspectResult>
 export const JobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), params: ImportRequest }),
   z.object({ kind: z.literal('ensembles'), params: EnsembleParams, seed: z.number().int().min(0).optional() }),
+  z.object({ kind: z.literal('species'), params: SpeciesParams, seed: z.number().int().min(0).optional() }),
   z.object({
     kind: z.literal('bench.backend'),
     params: z.object({

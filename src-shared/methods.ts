@@ -24,8 +24,23 @@ export const EnsembleParams = z
   .strict()
 export type EnsembleParams = z.infer<typeof EnsembleParams>
 
+export const SpeciesParams = z
+  .object({
+    /** @default 10 */
+    maxSpecies: z.number().int().min(1).max(50).default(10).describe('stop after this many species'),
+    /** @default 0.05 */
+    acceptError: z.number().positive().max(1).default(0.05).describe('validation error ΔV below which a cell counts as explained'),
+    /** @default 1 */
+    rFar: z.number().positive().default(1).describe('distance beyond which attraction-repulsion must be attractive or zero (data units)'),
+    /** @default 20 */
+    gmmRestarts: z.number().int().min(1).max(200).default(20).describe('restarts of the 2-component mixture on log10 ΔV'),
+  })
+  .strict()
+export type SpeciesParams = z.infer<typeof SpeciesParams>
+
 export const METHODS = {
   ensembles: { params: EnsembleParams, title: 'Ensemble separation (OT)', needs: 'snapshots' as const },
+  species: { params: SpeciesParams, title: 'Species identification (WSINDy)', needs: 'tracks' as const },
 } as const
 export type MethodName = keyof typeof METHODS
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[]

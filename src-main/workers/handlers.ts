@@ -7,6 +7,7 @@ import { invalidInput } from '@shared/errors'
 import type { JobInput, JobOutput } from '../jobs/protocol'
 import type { NdArray } from '../store/arrays'
 import { ensemblesHandler } from './methods/ensembles'
+import { speciesHandler } from './methods/species'
 
 export interface JobContext {
   signal: AbortSignal
@@ -77,5 +78,6 @@ export const handlers: Record<string, Handler> = {
   import: importJob,
   'bench.backend': benchBackend,
   ensembles: ensemblesHandler,
+  species: speciesHandler,
   'debug.sleep': sleepJob,
 }

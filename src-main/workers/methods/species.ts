@@ -1,0 +1,49 @@
+/** Job handler: WSINDy species identification on a tracks dataset (2-D, complete tracks on one time grid). */
+import { SpeciesParams } from '@shared/methods'
+import { invalidInput } from '@shared/errors'
+import { identifySpecies, panelFromTracks } from '../../engines/wsindy/index'
+import type { Handler } from '../handlers'
+import { requireDataset } from './dataset'
+
+export const speciesHandler: Handler = async (input, ctx) => {
+  const p = SpeciesParams.parse(input.params)
+  const ds = requireDataset(input)
+  const track = ds.arrays.track?.data
+  const time = ds.arrays.time?.data
+  const pos = ds.arrays.pos
+  if (!track || !time || !pos) throw invalidInput(`Dataset ${ds.id} has no track, time or position arrays.`)
+  if (ds.dim !== 2) throw invalidInput(`Species identification needs 2-D tracks; this dataset has ${ds.dim} dimensions.`)
+  const n = time.length
+  const x = new Float64Array(n)
+  const y = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    x[i] = pos.data[2 * i]!
+    y[i] = pos.data[2 * i + 1]!
+  }
+  const panel = panelFromTracks({ trackId: track, time, x, y })
+  const t0 = performance.now()
+  const r = identifySpecies(panel, { maxSpecies: p.maxSpecies, acceptError: p.acceptError, gmmRestarts: p.gmmRestarts, prepare: { rFar: p.rFar }, seed: input.seed ?? 0 }, {
+    signal: ctx.signal,
+    onProgress: (q) => ctx.progress(q.fraction, q.stage, q.message ?? ''),
+  })
+  // Panel cells are the sorted distinct track indices; label every row of a track with its cell's species.
+  const ids = Array.from(new Set(Array.from(track))).sort((a, b) => a - b)
+  const cellOf = new Map(ids.map((id, i) => [id, i]))
+  const label: string[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const s = r.labels[cellOf.get(track[i]!)!]!
+    label[i] = s >= 0 ? `S${s + 1}` : 'unclassified'
+  }
+  return {
+    metrics: {
+      species: r.species.map((s) => ({ label: `S${s.index + 1}`, cells: s.cells.length, code: s.codeString, meanValidationError: s.meanValidationError, formulas: s.formulas })),
+      unclassified: Array.from(r.labels).filter((l) => l < 0).length,
+      stop: r.stop,
+      cells: panel.n ?? ids.length,
+      seconds: (performance.now() - t0) / 1000,
+      timings: r.timings,
+    },
+    labels: { label },
+    summary: { species: r.species.length },
+  }
+}
