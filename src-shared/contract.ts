@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import { SerializedError } from './errors'
 import { CHANNEL_NAMES, type ChannelName } from './channels'
-import { EnsembleParams, SpeciesParams } from './methods'
+import { EnsembleParams, IjkonetParams, JkonetParams, SpeciesParams, WlmParams } from './methods'
 
 // ---------------------------------------------------------------- domain types
 
@@ -215,6 +215,9 @@ export const JobRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('import'), params: ImportRequest }),
   z.object({ kind: z.literal('ensembles'), params: EnsembleParams, seed: z.number().int().min(0).optional() }),
   z.object({ kind: z.literal('species'), params: SpeciesParams, seed: z.number().int().min(0).optional() }),
+  z.object({ kind: z.literal('ijkonet'), params: IjkonetParams, seed: z.number().int().min(0).optional() }),
+  z.object({ kind: z.literal('jkonet'), params: JkonetParams, seed: z.number().int().min(0).optional() }),
+  z.object({ kind: z.literal('wlm'), params: WlmParams, seed: z.number().int().min(0).optional() }),
   z.object({
     kind: z.literal('bench.backend'),
     params: z.object({

@@ -38,9 +38,40 @@ export const SpeciesParams = z
   .strict()
 export type SpeciesParams = z.infer<typeof SpeciesParams>
 
+const lr = (d: number) => z.number().positive().max(1).default(d)
+export const IjkonetParams = z
+  .object({
+    variant: z.enum(['ijkonet', 'ijkonet-v', 'ijkonet-tv']).default('ijkonet').describe('free energy: all terms, potential only, or time-varying potential'),
+    epochs: z.number().int().min(1).max(100_000).default(200).describe('training epochs (early stopping on a validation split)'),
+    tau: z.number().positive().default(1).describe('JKO time step between snapshots'),
+    lrEnergy: lr(1e-3).describe('Adam learning rate of the energy'),
+    lrMap: lr(1e-3).describe('Adam learning rate of the transport map'),
+  })
+  .strict()
+export const JkonetParams = z
+  .object({
+    method: z.enum(['jkonet', 'forward']).default('jkonet').describe('JKO step through an ICNN, or the forward-method baseline'),
+    epochs: z.number().int().min(1).max(100_000).default(100).describe('training epochs'),
+    tau: z.number().positive().default(1).describe('JKO time step between snapshots'),
+    teacherForcing: z.boolean().default(true).describe('start each step from the observed snapshot'),
+  })
+  .strict()
+export const WlmParams = z
+  .object({
+    epochs: z.number().int().min(1).max(1_000_000).default(500).describe('training epochs'),
+    lr: lr(1e-3).describe('Adam learning rate'),
+    friction: z.number().min(0).default(1).describe('friction γ (initial value when learned)'),
+    learnFriction: z.boolean().default(true).describe('learn γ'),
+    initialVelocity: z.enum(['zero', 'ot', 'data']).default('ot').describe('initial velocities: zero, estimated by OT between the first two snapshots, or the dataset velocity columns'),
+  })
+  .strict()
+
 export const METHODS = {
   ensembles: { params: EnsembleParams, title: 'Ensemble separation (OT)', needs: 'snapshots' as const },
   species: { params: SpeciesParams, title: 'Species identification (WSINDy)', needs: 'tracks' as const },
+  ijkonet: { params: IjkonetParams, title: 'Dynamics fitting (iJKOnet)', needs: 'snapshots' as const },
+  jkonet: { params: JkonetParams, title: 'Dynamics fitting (JKOnet)', needs: 'snapshots' as const },
+  wlm: { params: WlmParams, title: 'Population mechanics (WLM)', needs: 'snapshots' as const },
 } as const
 export type MethodName = keyof typeof METHODS
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[]

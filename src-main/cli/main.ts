@@ -34,7 +34,7 @@ ${IMPORT_USAGE}
   info [--json]               version, compute backend (and why faster ones were skipped)
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
   run PROJECT METHOD --dataset NAME [--set key=value ...] [--seed N] [--json]
-                              run a method (ensembles, species) as a recorded run
+                              run a method (ensembles, species, ijkonet, jkonet, wlm) as a recorded run
   export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --model FILE.json)
                               write a run's results (labelled rows in input order, per-label summary, model)
   synth GENERATOR --out FILE [--set key=value ...] [--seed N]

@@ -8,6 +8,7 @@ import type { JobInput, JobOutput } from '../jobs/protocol'
 import type { NdArray } from '../store/arrays'
 import { ensemblesHandler } from './methods/ensembles'
 import { speciesHandler } from './methods/species'
+import { ijkonetHandler, jkonetHandler, wlmHandler } from './methods/dynamics'
 
 export interface JobContext {
   signal: AbortSignal
@@ -79,5 +80,8 @@ export const handlers: Record<string, Handler> = {
   'bench.backend': benchBackend,
   ensembles: ensemblesHandler,
   species: speciesHandler,
+  ijkonet: ijkonetHandler,
+  jkonet: jkonetHandler,
+  wlm: wlmHandler,
   'debug.sleep': sleepJob,
 }

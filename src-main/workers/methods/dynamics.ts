@@ -1,0 +1,115 @@
+/**
+ * Job handlers for the dynamics methods (iJKOnet, JKOnet, WLM) on a snapshot dataset: train,
+ * then evaluate one-step-ahead W1 (exact EMD) per interval next to the "no motion" baseline
+ * (predict μ_{t+1} = μ_t). Weights go to the run as artifacts (weights/<name>), so the model
+ * exports and reloads.
+ */
+import { IjkonetParams, JkonetParams, WlmParams } from '@shared/methods'
+import { invalidInput } from '@shared/errors'
+import { initBackend } from '../../compute/backend'
+import { emd, type PointCloud } from '../../engines/ot/index'
+import { trainIjkonet, trainJkonet } from '../../engines/jko/index'
+import { trainWlm } from '../../engines/wlm/index'
+import { nd, type NdArray } from '../../store/arrays'
+import type { Handler, JobContext } from '../handlers'
+import type { JobInput } from '../../jobs/protocol'
+import { requireDataset, snapshotGroups } from './dataset'
+
+function clouds(input: JobInput): { times: number[]; snaps: PointCloud[] } {
+  const g = snapshotGroups(input)
+  return { times: g.times, snaps: g.x.map((x, t) => ({ data: x, n: g.rows[t]!.length, d: g.d })) }
+}
+
+/** Exact W1 on at most 1000 points per side (uniform subsample), so evaluation stays seconds. */
+function w1(a: PointCloud, b: PointCloud): number {
+  const cap = (c: PointCloud) => {
+    if (c.n <= 1000) return c
+    const step = c.n / 1000
+    const data = new Float64Array(1000 * c.d)
+    for (let k = 0; k < 1000; k++) data.set(c.data.subarray(Math.floor(k * step) * c.d, (Math.floor(k * step) + 1) * c.d), k * c.d)
+    return { data, n: 1000, d: c.d }
+  }
+  return emd(cap(a), cap(b))
+}
+
+function evaluate(snaps: PointCloud[], predicted: PointCloud[]) {
+  const oneStep = predicted.map((p, t) => w1(p, snaps[t + 1]!))
+  const noMotion = predicted.map((_, t) => w1(snaps[t]!, snaps[t + 1]!))
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / Math.max(1, x.length)
+  return { oneStepEmd: oneStep, noMotionEmd: noMotion, meanOneStepEmd: mean(oneStep), meanNoMotionEmd: mean(noMotion) }
+}
+
+function weights(state: Record<string, Float32Array>): Record<string, NdArray> {
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [`weights/${k}`, nd(Float32Array.from(v))]))
+}
+
+const progress = (ctx: JobContext) => (p: { epoch: number; epochs: number; loss: number; validationEmd?: number }) =>
+  ctx.progress(p.epoch / p.epochs, 'training', `epoch ${p.epoch}/${p.epochs}${p.validationEmd !== undefined ? `, validation EMD ${p.validationEmd.toPrecision(4)}` : ''}`, p.loss)
+
+export const ijkonetHandler: Handler = async (input, ctx) => {
+  const p = IjkonetParams.parse(input.params)
+  await initBackend()
+  const { times, snaps } = clouds(input)
+  const r = trainIjkonet({ snapshots: snaps, times }, { variant: p.variant, epochs: p.epochs, tau: p.tau, lrEnergy: p.lrEnergy, lrMap: p.lrMap, seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
+  try {
+    ctx.progress(0.99, 'evaluating', 'one-step predictions')
+    const ev = evaluate(snaps, r.model.predictOneStep(snaps))
+    return {
+      metrics: { status: r.status, epochs: r.iterations, bestEpoch: r.bestEpoch, bestValidationEmd: r.bestValidationEmd, finalLoss: r.lossHistory.at(-1) ?? null, beta: r.model.beta(), ...ev, seconds: r.seconds },
+      arrays: { ...weights(r.model.getState()), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+    }
+  } finally {
+    r.model.dispose()
+  }
+}
+
+export const jkonetHandler: Handler = async (input, ctx) => {
+  const p = JkonetParams.parse(input.params)
+  await initBackend()
+  const { times, snaps } = clouds(input)
+  const r = trainJkonet({ snapshots: snaps, times }, { method: p.method, epochs: p.epochs, tau: p.tau, teacherForcing: p.teacherForcing, seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
+  try {
+    ctx.progress(0.99, 'evaluating', 'one-step predictions')
+    const ev = evaluate(snaps, r.model.predictOneStep(snaps))
+    return {
+      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, ...ev, seconds: r.seconds },
+      arrays: { ...weights(r.model.getState()), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+    }
+  } finally {
+    r.model.dispose()
+  }
+}
+
+export const wlmHandler: Handler = async (input, ctx) => {
+  const p = WlmParams.parse(input.params)
+  await initBackend()
+  const { times, snaps } = clouds(input)
+  let velocities: (PointCloud | null)[] | undefined
+  if (p.initialVelocity === 'data') {
+    const v = requireDataset(input).arrays.velocity
+    if (!v) throw invalidInput('initialVelocity = data needs velocity columns in the dataset (import them with the velocity mapping).')
+    const g = snapshotGroups(input)
+    velocities = g.rows.map((rows) => {
+      const out = new Float64Array(rows.length * g.d)
+      rows.forEach((row, k) => out.set(v.data.subarray(row * g.d, (row + 1) * g.d) as Float64Array, k * g.d))
+      return { data: out, n: rows.length, d: g.d }
+    })
+  }
+  const r = await trainWlm(
+    { snapshots: snaps, times, velocities },
+    { epochs: p.epochs, lr: p.lr, friction: p.friction, learnFriction: p.learnFriction, initialVelocity: p.initialVelocity === 'data' ? 'given' : p.initialVelocity, seed: input.seed ?? 0 },
+    { signal: ctx.signal, onProgress: (q) => ctx.progress(q.epoch / q.epochs, 'training', `epoch ${q.epoch}/${q.epochs}, friction ${q.friction.toPrecision(3)}`, q.loss) },
+  )
+  try {
+    ctx.progress(0.99, 'evaluating', 'roll-out from the first snapshot')
+    const traj = r.model.simulate(snaps[0]!, r.initialVelocity, times[0]!, times.slice(1))
+    const rolled = traj.positions.map((pc, k) => w1(pc, snaps[k + 1]!))
+    const still = snaps.slice(1).map((s) => w1(snaps[0]!, s))
+    return {
+      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, rolloutEmd: rolled, noMotionFromFirstEmd: still, seconds: r.seconds },
+      arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+    }
+  } finally {
+    r.model.dispose()
+  }
+}
