@@ -1,22 +1,12 @@
-import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { ProjectStore } from '../../../src-main/store/project'
 import { createSampleProject } from '../../../src-main/services/sample'
 import { tempDir } from '../helpers/tmp'
+import { runCli } from '../helpers/cli'
 
-const bin = join(import.meta.dirname, '../../../bin/popdyn.mjs')
-const run = async (args: string[], cwd: string) => {
-  try {
-    const r = await promisify(execFile)(process.execPath, [bin, ...args], { cwd, env: { ...process.env, POPDYN_HOME: cwd } })
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
+const run = runCli
 
 describe('popdyn CLI (plain Node, the real bin)', () => {
   it('new + info --json + datasets + runs work from a fresh folder', async () => {

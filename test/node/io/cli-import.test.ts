@@ -1,23 +1,13 @@
-import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { importOptionsFromCli, parseInterval } from '../../../src-main/io/import/index'
 import { ProjectStore } from '../../../src-main/store/project'
 import { tempDir } from '../helpers/tmp'
+import { runCli } from '../helpers/cli'
 import { realData } from './helpers'
 
-const bin = join(import.meta.dirname, '../../../bin/popdyn.mjs')
-const run = async (args: string[], cwd: string) => {
-  try {
-    const r = await promisify(execFile)(process.execPath, [bin, ...args], { cwd, env: { ...process.env, POPDYN_HOME: cwd } })
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
+const run = runCli
 
 describe('popdyn import (the real bin)', () => {
   it('imports tracks with units and prints a summary; --json; refuses bad files in one line, project unchanged', async () => {
