@@ -208,6 +208,8 @@ export const InspectResult = z.object({
   units: z.record(z.string(), z.unknown()),
   problems: z.array(z.string()),
   details: z.record(z.string(), z.unknown()),
+  /** A dataset of the current project imported from a file with the same content (sha256), if any. */
+  existing: z.object({ id: z.number().int(), name: z.string() }).nullable().default(null),
 })
 export type InspectResult = z.infer<typeof InspectResult>
 

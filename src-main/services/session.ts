@@ -2,6 +2,8 @@
  * One user session: the current project, the job runner and the settings. Implements every
  * call of the contract; the Electron IPC layer and the headless host both dispatch to it.
  */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import process from 'node:process'
 import type { AppInfo, BackendInfo, JobEvent, JobRequest, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
@@ -99,6 +101,24 @@ export class Session {
     return this.runner.start({ kind: request.kind, title: method?.title ?? titles[request.kind], params: request.params, datasetId, seed })
   }
 
+  /** The dataset imported from a file with the same bytes (sha256 recorded at import), if any. */
+  private async findByContent(path: string): Promise<{ id: number; name: string } | null> {
+    const store = this.project
+    if (!store) return null
+    const hash = createHash('sha256')
+    try {
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+    } catch {
+      return null // inspectFile has already reported an unreadable file
+    }
+    const digest = hash.digest('hex')
+    for (const d of store.listDatasets()) {
+      const meta = store.getDataset(d.id).meta as { source?: { sha256?: string } }
+      if (meta.source?.sha256 === digest) return { id: d.id, name: d.name }
+    }
+    return null
+  }
+
   async close(): Promise<void> {
     await this.runner.shutdown()
     this.project?.close()
@@ -114,7 +134,8 @@ export class Session {
     'datasets.list': () => this.requireProject().listDatasets(),
     'import.inspect': async ({ path, kind }) => {
       const { inspectFile } = await import('../io/import/index')
-      return (await inspectFile(resolve(path), { kind })) as unknown as Ret<'import.inspect'>
+      const info = (await inspectFile(resolve(path), { kind })) as unknown as Ret<'import.inspect'>
+      return { ...info, existing: await this.findByContent(resolve(path)) }
     },
     'datasets.points': ({ id, maxPoints }) => datasetPoints(this.requireProject(), id, maxPoints),
     'runs.list': () => this.requireProject().listRuns(),

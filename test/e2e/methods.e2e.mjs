@@ -57,6 +57,22 @@ export async function runMethodsE2E({ url, chromium: executablePath = '/usr/bin/
       await until(async () => (await tid('dataset-row').count()) > before, 30_000, 'the imported dataset in the list')
       const row = (await tid('dataset-row').filter({ hasText: 'e2e tracks' }).textContent()) ?? ''
       if (!/tracks/.test(row) || !/µm/.test(row)) throw new Error(`unexpected row: ${row}`)
+      // ... and its tracks show in the viewer (a canvas that is not blank).
+      await tid('dataset-row').filter({ hasText: 'e2e tracks' }).getByTestId('dataset-view').click()
+      await until(async () => (await tid('viewer').getAttribute('data-state').catch(() => null)) === 'ready', 20_000, 'viewer ready for the imported tracks')
+      await until(async () => ((await canvasStats(page))?.coloured ?? 0) > 100, 15_000, 'coloured pixels of the imported tracks')
+      await page.screenshot({ path: join(RESULTS_DIR, 'app-imported-view.png') })
+    })
+
+    await step('Import data… recognises a file already imported (same content) and offers the existing dataset', async () => {
+      const file = join(home ?? tmpdir(), 'e2e-tracks.csv')
+      await tid('import-button').click()
+      await tid('import-path').fill(file)
+      await tid('import-inspect').click()
+      const text = await until(async () => (await tid('import-existing').textContent().catch(() => '')) || null, 15_000, 'the already-imported notice')
+      if (!/e2e tracks/.test(text)) throw new Error(`notice does not name the dataset: ${text}`)
+      await tid('import-use-existing').click()
+      await tid('import-dialog').waitFor({ state: 'hidden' })
     })
 
     await step('Run… starts ensemble separation on the sample snapshots and the run finishes', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { JobEvent } from '@shared/contract'
@@ -26,6 +26,11 @@ describe('import through the contract (the wizard path)', () => {
     const list = await dispatch(s.handlers, 'datasets.list', {})
     expect((list as { value: { name: string; entities: number; units: { frameInterval: number } }[] }).value).toMatchObject([{ name: 'cells', entities: 4, units: { frameInterval: 5 } }])
     expect(events.find((e) => e.type === 'done')).toMatchObject({ result: { datasetId: 1 } })
+    // The same bytes again are recognised (content hash), whatever the file is called.
+    expect(ins).toMatchObject({ value: { existing: null } })
+    const copy = join(dir, 'copy-of-cells.csv')
+    writeFileSync(copy, readFileSync(good))
+    expect(await dispatch(s.handlers, 'import.inspect', { path: copy })).toMatchObject({ ok: true, value: { existing: { id: 1, name: 'cells' } } })
 
     const bad = join(dir, 'bad.csv')
     writeFileSync(bad, 'cell,frame,x,y\n1,0,1,2\n1,1,abc,2\n')
