@@ -17,7 +17,7 @@ import { startHost } from '../host/server'
 import { formatBench, listBenches, runBenches } from './bench'
 import { runCommand } from './run'
 import { distanceCommand, METRICS } from './distance'
-import { exportLabelsCsv, exportModelJson, exportSummaryCsv } from '../io/export/index'
+import { exportLabelsCsv, exportModelJson, exportPredictionsCsv, exportSummaryCsv } from '../io/export/index'
 import { synthCommand, GENERATORS } from './synth'
 import { formatImportSummary, IMPORT_ARGS, IMPORT_USAGE, importIntoProject, importOptionsFromCli } from '../io/import/index'
 
@@ -35,7 +35,7 @@ ${IMPORT_USAGE}
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
   run PROJECT METHOD --dataset NAME [--set key=value ...] [--seed N] [--json]
                               run a method (ensembles, species, ijkonet, jkonet, wlm) as a recorded run
-  export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --model FILE.json)
+  export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --predictions FILE.csv | --model FILE.json)
                               write a run's results (labelled rows in input order, per-label summary, model)
   synth GENERATOR --out FILE [--set key=value ...] [--seed N]
                               write synthetic data with ground truth (linear-ensembles, cells, boids, potential)
@@ -201,13 +201,13 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         if (positionals.length < 2) throw new UsageError('export needs PROJECT and RUN (a run id from popdyn runs)')
         const runId = Number(positionals[1])
         if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`RUN must be a run id (a positive integer), got "${positionals[1]}"`)
-        if (values.report || values.predictions) throw new UsageError('--report and --predictions arrive with the report and dynamics-method issues; use --labels, --summary or --model')
-        const targets = (['labels', 'summary', 'model'] as const).filter((k) => values[k])
-        if (!targets.length) throw new UsageError('export needs one of --labels FILE.csv, --summary FILE.csv, --model FILE.json')
+        if (values.report) throw new UsageError('--report arrives with the report issue; use --labels, --summary, --predictions or --model')
+        const targets = (['labels', 'summary', 'model', 'predictions'] as const).filter((k) => values[k])
+        if (!targets.length) throw new UsageError('export needs one of --labels FILE.csv, --summary FILE.csv, --predictions FILE.csv, --model FILE.json')
         const written = withStore(resolve(positionals[0]!), (s) =>
           targets.map((k) => {
             const f = resolve(values[k] as string)
-            return k === 'labels' ? exportLabelsCsv(s, runId, f) : k === 'summary' ? exportSummaryCsv(s, runId, f) : exportModelJson(s, runId, f)
+            return k === 'labels' ? exportLabelsCsv(s, runId, f) : k === 'summary' ? exportSummaryCsv(s, runId, f) : k === 'predictions' ? exportPredictionsCsv(s, runId, f) : exportModelJson(s, runId, f)
           }),
         )
         out.stdout(values.json ? JSON.stringify(written) : written.map((w) => `Wrote ${w.file}`).join('\n'))

@@ -1,2 +1,2 @@
-export { exportLabelsCsv, exportSummaryCsv, exportModelJson, LABEL_COLUMN } from './labels'
+export { exportLabelsCsv, exportSummaryCsv, exportModelJson, exportPredictionsCsv, LABEL_COLUMN } from './labels'
 export type { LabelsExport } from './labels'

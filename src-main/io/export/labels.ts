@@ -116,3 +116,29 @@ export function exportModelJson(store: ProjectStore, runId: number, file: string
   renameSync(file + '.tmp', file)
   return { file }
 }
+
+/**
+ * Predictions in snapshot format: the observed snapshots and the run's predicted clouds, one row
+ * per point, with `source` (observed / predicted) and `time` (for predictions: the time predicted).
+ */
+export function exportPredictionsCsv(store: ProjectStore, runId: number, file: string): { file: string; rows: number } {
+  const run = store.getRun(runId)
+  if (run.status !== 'done') throw invalidInput(`Run ${runId} is ${run.status}; only a finished run has predictions.`)
+  const pos = store.getArtifact({ runId }, 'predictions/pos')
+  const time = store.getArtifact({ runId }, 'predictions/time')
+  if (!pos || !time) throw invalidInput(`Run ${runId} (${run.method}) has no predictions; they come from ijkonet, jkonet and wlm runs.`)
+  if (run.datasetId === null) throw invalidInput(`Run ${runId} has no dataset.`)
+  const ds = store.getDataset(run.datasetId)
+  const d = pos.shape[1] ?? 1
+  const features = ((ds.meta as { columns?: { features?: string[] } }).columns?.features ?? []).slice(0, d)
+  const names = features.length === d ? features : Array.from({ length: d }, (_, c) => `x${c + 1}`)
+  const lines = [['source', 'time', ...names].map((n) => csvField(n, ',')).join(',')]
+  const oTime = store.getArtifact({ datasetId: ds.id }, 'time')!.data
+  const oPos = store.getArtifact({ datasetId: ds.id }, 'pos')!.data
+  const fmt = (v: number) => String(Number(v.toPrecision(8)))
+  for (let i = 0; i < oTime.length; i++) lines.push(['observed', fmt(oTime[i]!), ...Array.from(oPos.subarray(i * d, (i + 1) * d), fmt)].join(','))
+  for (let i = 0; i < time.data.length; i++) lines.push(['predicted', fmt(time.data[i]!), ...Array.from(pos.data.subarray(i * d, (i + 1) * d), fmt)].join(','))
+  writeFileSync(file + '.tmp', lines.join('\n') + '\n')
+  renameSync(file + '.tmp', file)
+  return { file, rows: lines.length - 1 }
+}

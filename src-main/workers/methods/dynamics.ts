@@ -39,6 +39,21 @@ function evaluate(snaps: PointCloud[], predicted: PointCloud[]) {
   return { oneStepEmd: oneStep, noMotionEmd: noMotion, meanOneStepEmd: mean(oneStep), meanNoMotionEmd: mean(noMotion) }
 }
 
+/** Predicted clouds with their times, flattened for the store (exported as the predictions CSV). */
+function predictions(clouds: PointCloud[], times: number[]): Record<string, NdArray> {
+  const d = clouds[0]?.d ?? 0
+  const total = clouds.reduce((s, c) => s + c.n, 0)
+  const pos = new Float64Array(total * d)
+  const time = new Float64Array(total)
+  let row = 0
+  clouds.forEach((c, k) => {
+    pos.set(c.data.subarray(0, c.n * d), row * d)
+    time.fill(times[k]!, row, row + c.n)
+    row += c.n
+  })
+  return { 'predictions/pos': nd(pos, [total, d]), 'predictions/time': nd(time) }
+}
+
 function weights(state: Record<string, Float32Array>): Record<string, NdArray> {
   return Object.fromEntries(Object.entries(state).map(([k, v]) => [`weights/${k}`, nd(Float32Array.from(v))]))
 }
@@ -53,10 +68,11 @@ export const ijkonetHandler: Handler = async (input, ctx) => {
   const r = trainIjkonet({ snapshots: snaps, times }, { variant: p.variant, epochs: p.epochs, tau: p.tau, lrEnergy: p.lrEnergy, lrMap: p.lrMap, seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
   try {
     ctx.progress(0.99, 'evaluating', 'one-step predictions')
-    const ev = evaluate(snaps, r.model.predictOneStep(snaps))
+    const pred = r.model.predictOneStep(snaps)
+    const ev = evaluate(snaps, pred)
     return {
       metrics: { status: r.status, epochs: r.iterations, bestEpoch: r.bestEpoch, bestValidationEmd: r.bestValidationEmd, finalLoss: r.lossHistory.at(-1) ?? null, beta: r.model.beta(), ...ev, seconds: r.seconds },
-      arrays: { ...weights(r.model.getState()), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+      arrays: { ...weights(r.model.getState()), ...predictions(pred, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {
     r.model.dispose()
@@ -70,10 +86,11 @@ export const jkonetHandler: Handler = async (input, ctx) => {
   const r = trainJkonet({ snapshots: snaps, times }, { method: p.method, epochs: p.epochs, tau: p.tau, teacherForcing: p.teacherForcing, seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
   try {
     ctx.progress(0.99, 'evaluating', 'one-step predictions')
-    const ev = evaluate(snaps, r.model.predictOneStep(snaps))
+    const pred = r.model.predictOneStep(snaps)
+    const ev = evaluate(snaps, pred)
     return {
       metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, ...ev, seconds: r.seconds },
-      arrays: { ...weights(r.model.getState()), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+      arrays: { ...weights(r.model.getState()), ...predictions(pred, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {
     r.model.dispose()
@@ -107,7 +124,7 @@ export const wlmHandler: Handler = async (input, ctx) => {
     const still = snaps.slice(1).map((s) => w1(snaps[0]!, s))
     return {
       metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, rolloutEmd: rolled, noMotionFromFirstEmd: still, seconds: r.seconds },
-      arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+      arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), ...predictions(traj.positions, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {
     r.model.dispose()

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { exportPredictionsCsv } from '../../../src-main/io/export/index'
 import { describe, expect, it } from 'vitest'
 import { importIntoProject } from '../../../src-main/io/import/index'
 import { runCommand } from '../../../src-main/cli/run'
@@ -29,7 +31,15 @@ describe('dynamics methods end to end (synth → import → run in a worker, eva
     // Measured 0.24/0.58/0.80 vs 2.09/3.09/3.67 (seed 1, 20 epochs).
     mw.rolloutEmd.forEach((e, k) => expect(e).toBeLessThan(0.6 * mw.noMotionFromFirstEmd[k]!))
     const s = ProjectStore.open(path)
-    expect(s.listArtifacts({ runId: (ij.output as { run: number }).run }).some((a) => a.name.startsWith('weights/'))).toBe(true)
+    const runId = (ij.output as { run: number }).run
+    expect(s.listArtifacts({ runId }).some((a) => a.name.startsWith('weights/'))).toBe(true)
+    // Predictions export in snapshot format: every observed point, then the predicted clouds.
+    const out = join(dir, 'pred.csv')
+    expect(exportPredictionsCsv(s, runId, out).rows).toBe(400 + 300)
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('source,time,x1,x2')
+    expect(lines.filter((l) => l.startsWith('predicted,')).length).toBe(300)
+    expect(new Set(lines.filter((l) => l.startsWith('predicted,')).map((l) => l.split(',')[1]))).toEqual(new Set(lines.filter((l) => l.startsWith('observed,')).map((l) => l.split(',')[1]).filter((t) => t !== lines[1]!.split(',')[1])))
     s.close()
   }, 180_000)
 })
