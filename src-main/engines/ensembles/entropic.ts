@@ -24,7 +24,6 @@ export interface EntropicOptions {
   epsRelative: number
   marginalTol: number
   maxSweeps: number
-  warm?: EntropicState
   ctx?: EngineContext
 }
 
@@ -56,10 +55,9 @@ export function entropicPlans(snaps: Snapshot[], weights: Float64Array[], C: Sta
   const stages: number[] = []
   for (let e = Math.max(scale, cmax / 50); e > epsFinal; e *= 0.3) stages.push(e)
   stages.push(epsFinal)
-  if (o.warm) stages.splice(0, Math.max(0, stages.length - 3)) // warm start: only the last stages
 
-  const alpha = o.warm?.alpha ?? C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
-  const beta = o.warm?.beta ?? C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
+  const alpha = C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
+  const beta = C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
   const u = C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!).fill(1)))
   const v = C.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!).fill(1)))
   const G: Stack = C.map((ck) => ck.map((c) => new Float64Array(c.length)))

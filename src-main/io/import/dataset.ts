@@ -6,6 +6,7 @@ import { ARRAYS, type DatasetUnits, type ImportFormat, type ImportMeta, type Sou
 import type { SnapshotBuild } from './snapshots'
 import type { TrackBuild } from './tracks'
 import type { ImportOptions, ImportResult } from './types'
+import { RawSink } from './util'
 
 export interface RawTable {
   gz: Uint8Array
@@ -105,4 +106,27 @@ export function finishDataset(a: {
 /** A CSV rendering of an imported table (XML / h5ad / npz), for `source/raw.gz`. */
 export function csvCell(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/**
+ * The CSV rendering of an imported snapshot table (h5ad, npz), gzip-compressed in chunks, for
+ * `source/raw.gz` (layout.ts): `lead(i)` gives row i's leading cells (already CSV-escaped),
+ * followed by its K features.
+ */
+export async function synthesizedSnapshotTable(header: string[], n: number, lead: (i: number) => string, pos: ArrayLike<number>, K: number): Promise<Uint8Array> {
+  const sink = new RawSink()
+  const enc = new TextEncoder()
+  sink.push(enc.encode(header.join(',') + '\n'))
+  let buf = ''
+  for (let i = 0; i < n; i++) {
+    buf += lead(i)
+    for (let j = 0; j < K; j++) buf += ',' + pos[i * K + j]
+    buf += '\n'
+    if (buf.length > 1 << 20) {
+      sink.push(enc.encode(buf))
+      buf = ''
+    }
+  }
+  sink.push(enc.encode(buf))
+  return (await sink.finish()).gz
 }

@@ -12,10 +12,10 @@
 import h5wasm from 'h5wasm/node'
 import { invalidInput } from '@shared/errors'
 import { norm } from './columns'
-import { csvCell, finishDataset } from './dataset'
+import { csvCell, finishDataset, synthesizedSnapshotTable } from './dataset'
 import { buildSnapshots } from './snapshots'
 import type { ImportOptions, ImportResult, Mapping } from './types'
-import { checkFile, fileLabel, Interner, RawSink, resolveUnits } from './util'
+import { checkFile, fileLabel, Interner, resolveUnits } from './util'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 
@@ -226,22 +226,15 @@ export async function importH5ad(path: string, opts: ImportOptions = {}): Promis
       { file, timeColumn: `obs/${m.time}`, timeOrder: opts.timeOrder },
     )
     const featNames = Array.from({ length: K }, (_, j) => `${featKey}_${j + 1}`)
-    const sink = new RawSink()
-    const enc = new TextEncoder()
-    const header = ['obs_name', 'time', ...(label ? ['label'] : []), ...featNames].join(',')
-    sink.push(enc.encode(header + '\n'))
-    let buf = ''
-    for (let i = 0; i < n; i++) {
-      buf += `${csvCell(cellNames?.[i] ?? String(i))},${csvCell(tStr[i]!)}${label ? ',' + csvCell(labels.names[label[i]!]!) : ''}`
-      for (let j = 0; j < K; j++) buf += ',' + pos[i * K + j]
-      buf += '\n'
-      if (buf.length > 1 << 20) {
-        sink.push(enc.encode(buf))
-        buf = ''
-      }
-    }
-    sink.push(enc.encode(buf))
-    const { gz } = await sink.finish()
+    const headerCells = ['obs_name', 'time', ...(label ? ['label'] : []), ...featNames]
+    const header = headerCells.join(',')
+    const gz = await synthesizedSnapshotTable(
+      headerCells,
+      n,
+      (i) => `${csvCell(cellNames?.[i] ?? String(i))},${csvCell(tStr[i]!)}${label ? ',' + csvCell(labels.names[label[i]!]!) : ''}`,
+      pos,
+      K,
+    )
     const tn = norm(m.time)
     const { units } = resolveUnits(opts, {}, { space: 'a.u.', time: sb.timeLabels ? 'index' : tn.startsWith('day') ? 'day' : tn.startsWith('hour') ? 'h' : 'index' })
     const columns: Record<string, string | string[]> = { features: [featPath], time: `/obs/${m.time}` }

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs'
 import { unzipSync } from 'fflate'
 import { invalidInput } from '@shared/errors'
 import { norm } from './columns'
-import { csvCell, finishDataset } from './dataset'
+import { csvCell, finishDataset, synthesizedSnapshotTable } from './dataset'
 import { buildSnapshots } from './snapshots'
 import type { ImportOptions, ImportResult, Mapping } from './types'
-import { checkFile, fileLabel, Interner, RawSink, resolveUnits, sha256 } from './util'
+import { checkFile, fileLabel, Interner, resolveUnits, sha256 } from './util'
 
 export interface NpyArray {
   name: string
@@ -202,22 +202,15 @@ export async function importNpz(path: string, opts: ImportOptions = {}): Promise
   const sb = buildSnapshots({ n, d: K, timeCode, timeNames: times.names, pos, velocity, label, rowOrder, where: (i) => `row ${i}` }, { file, timeColumn: timeName ?? `${posName} axis 0`, timeOrder: opts.timeOrder })
   const featNames = Array.from({ length: K }, (_, j) => `${posName}_${j + 1}`)
   // The table as CSV for exports.
-  const sink = new RawSink()
-  const enc = new TextEncoder()
-  const header = ['index', 'time', ...(L ? ['label'] : []), ...featNames].join(',')
-  sink.push(enc.encode(header + '\n'))
-  let buf = ''
-  for (let i = 0; i < n; i++) {
-    buf += `${i},${csvCell(times.names[timeCode[i]!]!)}${L ? ',' + csvCell(labels.names[label![i]!]!) : ''}`
-    for (let j = 0; j < K; j++) buf += ',' + pos[i * K + j]
-    buf += '\n'
-    if (buf.length > 1 << 20) {
-      sink.push(enc.encode(buf))
-      buf = ''
-    }
-  }
-  sink.push(enc.encode(buf))
-  const { gz } = await sink.finish()
+  const headerCells = ['index', 'time', ...(L ? ['label'] : []), ...featNames]
+  const header = headerCells.join(',')
+  const gz = await synthesizedSnapshotTable(
+    headerCells,
+    n,
+    (i) => `${i},${csvCell(times.names[timeCode[i]!]!)}${L ? ',' + csvCell(labels.names[label![i]!]!) : ''}`,
+    pos,
+    K,
+  )
   const { units } = resolveUnits(opts, {}, { space: 'a.u.', time: 'index' })
   const columns: Record<string, string | string[]> = { features: featNames.map(() => posName!), time: timeName ?? `${posName} axis 0` }
   columns.features = [posName!]
