@@ -76,7 +76,7 @@ async function browserTests() {
       })
       server.on('exit', (code) => reject(new Error(`popdyn serve exited with code ${code}`)))
     })
-    const files = ['shell.e2e.mjs', 'methods.e2e.mjs']
+    const files = ['shell.e2e.mjs', 'methods.e2e.mjs', 'report.e2e.mjs']
     for (const f of files) {
       const mod = await import(pathToFileURL(join(root, 'test/e2e', f)).href)
       const fn = Object.values(mod).find((v) => typeof v === 'function' && /^run/.test(v.name))

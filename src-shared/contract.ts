@@ -123,6 +123,10 @@ export const DatasetPoints = z.object({
   /** Label index per point (imported labels or ground truth), else empty. */
   label: z.array(z.number().int()),
   labelNames: z.array(z.string()),
+  /** One name per feature column (length `dim`), else empty (the views then say PC1..PCd). */
+  featureNames: z.array(z.string()).default([]),
+  /** The file's own track ids, indexed by `track`; empty for snapshots. */
+  trackIds: z.array(z.string()).default([]),
 })
 export type DatasetPoints = z.infer<typeof DatasetPoints>
 
@@ -231,7 +235,53 @@ export const JobRequest = z.discriminatedUnion('kind', [
   }),
 ])
 export type JobRequest = z.infer<typeof JobRequest>
+/** A request as a caller writes it: parameters left out take the method's defaults (src-shared/methods.ts) at the boundary. */
+export type JobRequestInput = z.input<typeof JobRequest>
 export type JobKind = JobRequest['kind']
+
+/** What `runs.export` writes (io/export). */
+export const RunExportKind = z.enum(['labels', 'summary', 'predictions', 'model', 'h5ad'])
+export type RunExportKind = z.infer<typeof RunExportKind>
+
+export const RunExportRequest = z
+  .object({
+    runId: z.number().int().positive(),
+    kind: RunExportKind,
+    /** Output file on the machine that runs the engine (the host in browser mode). */
+    path: z.string().min(1),
+    /** Replace an existing file. @default false */
+    overwrite: z.boolean().default(false),
+  })
+  .strict()
+
+export const RunReportRequest = z
+  .object({
+    runId: z.number().int().positive(),
+    format: z.enum(['html', 'pdf']),
+    path: z.string().min(1),
+    /** Replace an existing file. @default false */
+    overwrite: z.boolean().default(false),
+  })
+  .strict()
+
+export const RunReportResult = z.object({
+  file: z.string(),
+  format: z.enum(['html', 'pdf']),
+  bytes: z.number().int(),
+  figures: z.number().int(),
+  pages: z.number().int().nullable(),
+  /** What the report says it could not show. */
+  notes: z.array(z.string()),
+})
+export type RunReportResult = z.infer<typeof RunReportResult>
+
+/** One figure of a run: its spec (src-shared/figures FigureSpec, plain arrays) and caption. */
+export const RunFigure = z.object({
+  id: z.string(),
+  caption: z.string(),
+  figure: z.object({ kind: z.enum(['line', 'histogram', 'scatter', 'heatmap']) }).passthrough(),
+})
+export type RunFigure = z.infer<typeof RunFigure>
 
 // ---------------------------------------------------------------- the calls
 
@@ -254,6 +304,12 @@ export const contract = {
   /** Points of one dataset for the 3-D views. @default maxPoints 200000 */
   'datasets.points': def(z.object({ id: z.number().int(), maxPoints: z.number().int().min(100).max(2_000_000).default(200_000) }).strict(), DatasetPoints),
   'runs.list': def(none, z.array(RunSummary)),
+  /** Write a finished run's labels / summary / predictions CSV, model JSON or labelled .h5ad copy to `path` on the machine running the engine. */
+  'runs.export': def(RunExportRequest, z.object({ file: z.string(), kind: RunExportKind })),
+  /** Write a finished run's report (self-contained HTML, or PDF by headless Chromium / Electron). */
+  'runs.report': def(RunReportRequest, RunReportResult),
+  /** A finished run's figures as specs (src-shared/figures), for the run details panel. */
+  'runs.figures': def(z.object({ runId: z.number().int().positive() }).strict(), z.array(RunFigure)),
   /** Start a job; returns at once with its id. */
   'jobs.start': def(z.object({ request: JobRequest, datasetId: z.number().int().optional() }).strict(), z.object({ jobId: z.string(), runId: z.number().int().nullable() })),
   'jobs.cancel': def(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),

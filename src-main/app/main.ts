@@ -3,7 +3,7 @@
  * Security: contextIsolation, sandbox, no nodeIntegration, CSP (in index.html and as a
  * response header), no remote content, no new windows, navigation locked to our page.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, session as electronSession, shell } from 'electron'
@@ -26,6 +26,17 @@ function nativeBinding(): string | undefined {
   return existsSync(p) ? p : undefined
 }
 
+/** Report PDFs by Electron's own Chromium: an offscreen, script-less window prints the self-contained HTML. */
+async function printToPdf(htmlFile: string, pdfFile: string): Promise<void> {
+  const w = new BrowserWindow({ show: false, webPreferences: { sandbox: true, javascript: false } })
+  try {
+    await w.loadFile(htmlFile)
+    writeFileSync(pdfFile, await w.webContents.printToPDF({ pageSize: 'A4', printBackground: true }))
+  } finally {
+    w.destroy()
+  }
+}
+
 async function createWindow() {
   const backend = await initBackend()
   const storeOpts = { nativeBinding: nativeBinding() }
@@ -35,6 +46,7 @@ async function createWindow() {
     worker: { entry: new URL('./job-worker.js', import.meta.url) },
     settingsDir: app.getPath('userData'),
     store: storeOpts,
+    pdfPrinter: printToPdf,
   })
   const recent = session.recent.list()[0]
   let store: ProjectStore

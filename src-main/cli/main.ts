@@ -17,8 +17,10 @@ import { startHost } from '../host/server'
 import { formatBench, listBenches, runBenches } from './bench'
 import { runCommand } from './run'
 import { distanceCommand, METRICS } from './distance'
-import { exportLabelsCsv, exportModelJson, exportPredictionsCsv, exportSummaryCsv } from '../io/export/index'
+import { exportLabelsCsv, exportModelJson, exportPredictionsCsv, exportSummaryCsv, writeH5adLabels } from '../io/export/index'
+import { formatPredict, predictCommand, PREDICT_ARGS, PREDICT_USAGE } from './predict'
 import { synthCommand, GENERATORS } from './synth'
+import { formatReportResult, reportCommand, REPORT_USAGE } from './report'
 import { formatImportSummary, IMPORT_ARGS, IMPORT_USAGE, importIntoProject, importOptionsFromCli } from '../io/import/index'
 
 class UsageError extends Error {}
@@ -35,8 +37,12 @@ ${IMPORT_USAGE}
   serve [PROJECT] [--port N]  serve the app to a browser on 127.0.0.1 (default: the sample project)
   run PROJECT METHOD --dataset NAME [--set key=value ...] [--seed N] [--json]
                               run a method (ensembles, species, ijkonet, jkonet, wlm) as a recorded run
-  export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --predictions FILE.csv | --model FILE.json)
-                              write a run's results (labelled rows in input order, per-label summary, model)
+  export PROJECT RUN (--labels FILE.csv | --summary FILE.csv | --predictions FILE.csv | --model FILE.json | --h5ad OUT.h5ad [--source IN.h5ad])
+                              write a run's results (labelled rows in input order, per-label summary, model;
+                              --h5ad: a copy of the source .h5ad with the labels and confidence in obs;
+                              --report FILE.html|FILE.pdf: the run's report, as popdyn report)
+${PREDICT_USAGE}
+${REPORT_USAGE}
   synth GENERATOR --out FILE [--set key=value ...] [--seed N]
                               write synthetic data with ground truth (linear-ensembles, cells, boids, potential)
   distance A.csv B.csv [--metric emd|w2|sinkhorn|bw] [--eps E] [--json]
@@ -196,21 +202,44 @@ export async function main(argv: string[], out: Out = defaultOut): Promise<numbe
         }
         return 0
       }
+      case 'predict': {
+        const { values, positionals } = parse(rest, PREDICT_ARGS)
+        const r = await predictCommand(needProject(positionals, 'predict'), values)
+        out.stdout(values.json ? JSON.stringify(r) : formatPredict(r))
+        return 0
+      }
       case 'export': {
-        const { values, positionals } = parse(rest, { labels: { type: 'string' }, summary: { type: 'string' }, model: { type: 'string' }, report: { type: 'string' }, predictions: { type: 'string' } })
+        const { values, positionals } = parse(rest, { labels: { type: 'string' }, summary: { type: 'string' }, model: { type: 'string' }, report: { type: 'string' }, predictions: { type: 'string' }, h5ad: { type: 'string' }, source: { type: 'string' } })
         if (positionals.length < 2) throw new UsageError('export needs PROJECT and RUN (a run id from popdyn runs)')
         const runId = Number(positionals[1])
         if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`RUN must be a run id (a positive integer), got "${positionals[1]}"`)
-        if (values.report) throw new UsageError('--report arrives with the report issue; use --labels, --summary, --predictions or --model')
-        const targets = (['labels', 'summary', 'model', 'predictions'] as const).filter((k) => values[k])
-        if (!targets.length) throw new UsageError('export needs one of --labels FILE.csv, --summary FILE.csv, --predictions FILE.csv, --model FILE.json')
-        const written = withStore(resolve(positionals[0]!), (s) =>
-          targets.map((k) => {
+        const targets = (['labels', 'summary', 'model', 'predictions', 'h5ad'] as const).filter((k) => values[k])
+        if (!targets.length && !values.report) throw new UsageError('export needs one of --labels FILE.csv, --summary FILE.csv, --predictions FILE.csv, --model FILE.json, --h5ad OUT.h5ad, --report FILE.html|FILE.pdf')
+        if (values.source && !values.h5ad) throw new UsageError('--source goes with --h5ad (where the original .h5ad is now)')
+        const written: { file: string }[] = []
+        const s = ProjectStore.open(resolve(positionals[0]!))
+        try {
+          for (const k of targets) {
             const f = resolve(values[k] as string)
-            return k === 'labels' ? exportLabelsCsv(s, runId, f) : k === 'summary' ? exportSummaryCsv(s, runId, f) : k === 'predictions' ? exportPredictionsCsv(s, runId, f) : exportModelJson(s, runId, f)
-          }),
-        )
-        out.stdout(values.json ? JSON.stringify(written) : written.map((w) => `Wrote ${w.file}`).join('\n'))
+            if (k === 'h5ad') written.push(await writeH5adLabels(s, runId, f, { source: values.source as string | undefined }))
+            else written.push(k === 'labels' ? exportLabelsCsv(s, runId, f) : k === 'summary' ? exportSummaryCsv(s, runId, f) : k === 'predictions' ? exportPredictionsCsv(s, runId, f) : exportModelJson(s, runId, f))
+          }
+        } finally {
+          s.close()
+        }
+        const report = values.report ? await reportCommand(positionals[0]!, runId, values.report as string, false) : null
+        const all = [...written, ...(report ? [report] : [])]
+        out.stdout(values.json ? JSON.stringify(all) : all.map((w) => `Wrote ${w.file}`).join('\n'))
+        return 0
+      }
+      case 'report': {
+        const { values, positionals } = parse(rest, { out: { type: 'string' }, overwrite: { type: 'boolean' } })
+        if (positionals.length < 2) throw new UsageError('report needs PROJECT and RUN (a run id from popdyn runs)')
+        const runId = Number(positionals[1])
+        if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`RUN must be a run id (a positive integer), got "${positionals[1]}"`)
+        if (!values.out) throw new UsageError('report needs --out FILE.html|FILE.pdf')
+        const r = await reportCommand(positionals[0]!, runId, values.out as string, Boolean(values.overwrite))
+        out.stdout(values.json ? JSON.stringify(r) : formatReportResult(r))
         return 0
       }
       case 'synth': {

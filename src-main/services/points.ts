@@ -42,6 +42,8 @@ export function datasetPoints(store: ProjectStore, id: number, maxPoints: number
     track: track ? new Array(keep.length) : [],
     label: label ? new Array(keep.length) : [],
     labelNames: Array.isArray(ds.meta.labelNames) ? (ds.meta.labelNames as string[]) : label ? [...new Set(label.data)].sort((a, b) => a - b).map(String) : [],
+    featureNames: featureNamesOf(ds.meta, d),
+    trackIds: track && Array.isArray(ds.meta.trackIds) ? (ds.meta.trackIds as unknown[]).map(String) : [],
   }
   keep.forEach((i, k) => {
     for (let j = 0; j < d; j++) out.pos[k * d + j] = pos!.data[i * d + j]!
@@ -50,4 +52,11 @@ export function datasetPoints(store: ProjectStore, id: number, maxPoints: number
     if (label) out.label[k] = label.data[i]!
   })
   return out
+}
+
+/** Feature names from the import mapping, only when there is one per column (npz stores the array's name there). */
+function featureNamesOf(meta: Record<string, unknown>, d: number): string[] {
+  const cols = meta.columns as { features?: unknown } | undefined
+  const f = cols?.features
+  return Array.isArray(f) && f.length === d ? f.map(String) : []
 }

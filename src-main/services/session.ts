@@ -3,7 +3,7 @@
  * call of the contract; the Electron IPC layer and the headless host both dispatch to it.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import process from 'node:process'
 import type { AppInfo, BackendInfo, JobEvent, JobRequest, ParsedArgs, ProjectSummary, Ret, Channel } from '@shared/contract'
@@ -21,6 +21,8 @@ export interface SessionOptions {
   worker: WorkerSpec
   settingsDir: string
   store?: OpenOptions
+  /** Prints report PDFs (the Electron app can pass webContents.printToPDF); @default headless Chromium */
+  pdfPrinter?: import('../io/report/index').PdfPrinter
 }
 
 export type Handlers = { [C in Channel]: (args: ParsedArgs<C>) => Promise<Ret<C>> | Ret<C> }
@@ -139,10 +141,35 @@ export class Session {
     },
     'datasets.points': ({ id, maxPoints }) => datasetPoints(this.requireProject(), id, maxPoints),
     'runs.list': () => this.requireProject().listRuns(),
+    'runs.export': async ({ runId, kind, path, overwrite }) => {
+      const file = freePath(path, overwrite)
+      const { exportLabelsCsv, exportSummaryCsv, exportPredictionsCsv, exportModelJson, writeH5adLabels } = await import('../io/export/index')
+      const store = this.requireProject()
+      if (kind === 'h5ad') return { file: (await writeH5adLabels(store, runId, file)).file, kind }
+      const write = { labels: exportLabelsCsv, summary: exportSummaryCsv, predictions: exportPredictionsCsv, model: exportModelJson }[kind]
+      return { file: write(store, runId, file).file, kind }
+    },
+    'runs.report': async ({ runId, format, path, overwrite }) => {
+      const { writeReport } = await import('../io/report/index')
+      const r = await writeReport(this.requireProject(), runId, { out: freePath(path, overwrite), format, overwrite, printer: this.opts.pdfPrinter })
+      return { file: r.file, format: r.format, bytes: r.bytes, figures: r.figures, pages: r.pages ?? null, notes: r.notes }
+    },
+    'runs.figures': async ({ runId }) => {
+      const { buildReport } = await import('../io/report/index')
+      const { plainFigure } = await import('@shared/figures/index')
+      return (await buildReport(this.requireProject(), runId)).figureList.map((f) => plainFigure(f)) as unknown as Ret<'runs.figures'>
+    },
     'jobs.start': ({ request, datasetId }) => this.startJob(request, datasetId ?? null),
     'jobs.cancel': ({ jobId }) => ({ cancelled: this.runner.cancel(jobId) }),
     'jobs.list': () => this.runner.list(),
   }
+}
+
+/** An output path from the UI, made absolute; refused when the file exists and overwriting was not asked for. */
+function freePath(path: string, overwrite: boolean): string {
+  const p = resolve(path)
+  if (!overwrite && existsSync(p)) throw invalidInput(`${p} already exists; choose another file name or tick "Replace an existing file".`, 'exists')
+  return p
 }
 
 function withExtension(path: string): string {

@@ -101,22 +101,6 @@ export function exportSummaryCsv(store: ProjectStore, runId: number, file: strin
   return { file, labels: agg.size }
 }
 
-/** The learned model as JSON with a version field (loadable by the same method). */
-export function exportModelJson(store: ProjectStore, runId: number, file: string): { file: string } {
-  const run = store.getRun(runId)
-  if (run.status !== 'done') throw invalidInput(`Run ${runId} is ${run.status}; only a finished run has a model.`)
-  const arrays: Record<string, { dtype: string; shape: number[]; data: number[] }> = {}
-  for (const a of store.listArtifacts({ runId })) {
-    if (a.name.startsWith('checkpoint/')) continue
-    const arr = store.getArtifact({ runId }, a.name)!
-    arrays[a.name] = { dtype: arr.dtype, shape: arr.shape, data: Array.from(arr.data) }
-  }
-  const model = { format: 'popdyn-model', version: 1, method: run.method, run: run.id, softwareVersion: run.softwareVersion, seed: run.seed, params: run.params, metrics: run.metrics, arrays }
-  writeFileSync(file + '.tmp', JSON.stringify(model, null, 1))
-  renameSync(file + '.tmp', file)
-  return { file }
-}
-
 /**
  * Predictions in snapshot format: the observed snapshots and the run's predicted clouds, one row
  * per point, with `source` (observed / predicted) and `time` (for predictions: the time predicted).

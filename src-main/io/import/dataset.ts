@@ -1,5 +1,5 @@
 /** Assembles the NewDataset (arrays + meta + warnings) and the summary every importer returns. */
-import { basename, extname } from 'node:path'
+import { basename, extname, resolve } from 'node:path'
 import type { DatasetKind } from '@shared/contract'
 import { nd } from '../../store/arrays'
 import { ARRAYS, type DatasetUnits, type ImportFormat, type ImportMeta, type SourceMeta } from './layout'
@@ -42,6 +42,7 @@ export function finishDataset(a: {
   const warnings = [...a.warnings, ...b.warnings]
   const source: SourceMeta = {
     fileName: basename(a.path),
+    path: resolve(a.path),
     sha256: a.raw.sha256,
     bytes: a.raw.bytes,
     format: a.format,

@@ -65,6 +65,8 @@ export type ImportFormat = 'csv' | 'trackmate-xml' | 'h5ad' | 'npz'
 /** `meta.source`: where the data came from and how to read `source/raw.gz`. */
 export interface SourceMeta {
   fileName: string
+  /** Absolute path of the file when imported (write-back exports check it still has `sha256`); absent in older projects. */
+  path?: string
   /** sha256 (hex) of the file's bytes. */
   sha256: string
   bytes: number

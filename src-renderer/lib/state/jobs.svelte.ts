@@ -3,7 +3,7 @@
  * runs and no event has arrived for a while, `jobs.list` is asked again, so a dropped event
  * socket (browser mode reconnects with back-off) cannot leave a bar frozen.
  */
-import type { JobEvent, JobRequest } from '@shared/contract'
+import type { JobEvent, JobRequestInput } from '@shared/contract'
 import { call, onJobEvent } from '../api'
 import {
   applyJobEvent,
@@ -72,7 +72,7 @@ class Jobs {
     return this.#refreshing
   }
 
-  async start(request: JobRequest, datasetId?: number): Promise<string | null> {
+  async start(request: JobRequestInput, datasetId?: number): Promise<string | null> {
     try {
       const { jobId, runId } = await call('jobs.start', datasetId == null ? { request } : { request, datasetId })
       if (!this.map[jobId]) {

@@ -62,6 +62,8 @@ export function syntheticTracks(opts: { tracks: number; steps: number; dim?: num
     track,
     label,
     labelNames: Array.from({ length: species }, (_, i) => `species ${String.fromCharCode(65 + i)}`),
+    featureNames: [],
+    trackIds: [],
   }
 }
 
@@ -101,5 +103,7 @@ export function syntheticSnapshots(opts: { times: number; perTime: number; dim?:
     track: [],
     label,
     labelNames: ['ensemble 1', 'ensemble 2'],
+    featureNames: [],
+    trackIds: [],
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { importIntoProject } from '../../../src-main/io/import/index'
-import { exportLabelsCsv, exportModelJson, exportSummaryCsv } from '../../../src-main/io/export/index'
+import { decodeArray, exportLabelsCsv, exportModelJson, exportSummaryCsv } from '../../../src-main/io/export/index'
 import { runCommand } from '../../../src-main/cli/run'
 import { synthCommand } from '../../../src-main/cli/synth'
 import { ProjectStore } from '../../../src-main/store/project'
@@ -49,8 +49,9 @@ describe('labelled CSV export', () => {
     expect(lines.slice(1).reduce((t, l) => t + Number(l.split(',')[1]), 0)).toBe(60)
 
     const model = JSON.parse(readFileSync(exportModelJson(s, runId, join(dir, 'm.json')).file, 'utf8'))
-    expect(model).toMatchObject({ format: 'popdyn-model', version: 1, method: 'ensembles', params: { K: 2 } })
-    expect(model.arrays.theta.shape).toEqual([2, 2, 2])
+    expect(model).toMatchObject({ format: 'popdyn-model', version: 2, method: 'ensembles', params: { K: 2 }, dataset: { name: 'ens', dim: 2, times: [0, 1, 2], counts: [20, 20, 20] } })
+    expect(model.model).toMatchObject({ K: 2, d: 2, affine: false, theta: { dtype: 'float64', shape: [2, 2, 2] } })
+    expect(Array.from(decodeArray(model.model.theta, 'theta'))).toEqual(Array.from(s.getArtifact({ runId }, 'theta')!.data))
     s.close()
   }, 120_000)
 
