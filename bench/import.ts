@@ -1,8 +1,11 @@
 /**
- * Import speed and memory: a generated tracks CSV (10,000 tracks x 100 frames = 1,000,000 rows,
- * `track,t,x,y,z`, ~40 MB) and a snapshots CSV (1,000,000 cells x 5 PCs), each imported in a
- * fresh child process so its peak RSS is the import's alone (read + parse + QC + gzip of the
- * raw file), then written to a project in one transaction. `--quick`: 100,000 rows.
+ * Import speed and memory: a generated tracks CSV (1,000 tracks x 1,000 frames = 1,000,000 rows,
+ * 2-D `track,t,x,y`, ~33 MiB: the issue's benchmark), a snapshots CSV (1,000,000 cells x 5 PCs) and a wide snapshots CSV
+ * (100,000 cells x 50 PCs, 5 time points, ~55 MB), each imported in a fresh child process so its
+ * peak RSS is the import's alone (read + parse + QC + gzip of the raw file), then written to a
+ * project in one transaction. `--quick`: 100,000 rows (wide: 20,000).
+ * POPDYN_BENCH_IMPORT_KINDS=wide (comma list of tracks, snapshots, wide) runs only those.
+ * Run: node --import tsx bench/import.ts [--quick]
  */
 import { execFileSync } from 'node:child_process'
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
@@ -12,27 +15,46 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-async function writeCsv(path: string, kind: 'tracks' | 'snapshots', rows: number): Promise<void> {
+type Kind = 'tracks' | 'snapshots' | 'wide'
+/** Features of the wide snapshot table. */
+const WIDE = 50
+
+async function writeCsv(path: string, kind: Kind, rows: number): Promise<void> {
   const out = createWriteStream(path)
   const put = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())))
   let seed = 12345
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5
-  let buf = kind === 'tracks' ? 'track,t,x,y,z\n' : 'time,PC1,PC2,PC3,PC4,PC5,label\n'
+  let buf =
+    kind === 'tracks'
+      ? 'track,t,x,y\n'
+      : kind === 'wide'
+        ? `time,${Array.from({ length: WIDE }, (_, j) => `PC${j + 1}`).join(',')},label\n`
+        : 'time,PC1,PC2,PC3,PC4,PC5,label\n'
   if (kind === 'tracks') {
-    const frames = 100
+    const frames = Math.min(1000, rows / 100)
     for (let k = 0; k < rows / frames; k++) {
       let x = rnd() * 1000
       let y = rnd() * 1000
-      let z = rnd() * 100
       for (let f = 0; f < frames; f++) {
         x += rnd()
         y += rnd()
-        z += rnd() * 0.1
-        buf += `${k + 1},${f},${x.toFixed(4)},${y.toFixed(4)},${z.toFixed(4)}\n`
+        buf += `${k + 1},${f},${x.toFixed(4)},${y.toFixed(4)}\n`
         if (buf.length > 1 << 20) {
           await put(buf)
           buf = ''
         }
+      }
+    }
+  } else if (kind === 'wide') {
+    for (let i = 0; i < rows; i++) {
+      const t = i % 5
+      let line = String(t)
+      // Variance falling with the component, as in a PCA table.
+      for (let j = 0; j < WIDE; j++) line += `,${((rnd() * 20) / (j + 1) + (j === 0 ? t : 0)).toFixed(5)}`
+      buf += `${line},${i % 3 ? 'a' : 'b'}\n`
+      if (buf.length > 1 << 20) {
+        await put(buf)
+        buf = ''
       }
     }
   } else {
@@ -68,11 +90,12 @@ async function child(file: string, project: string): Promise<void> {
 }
 
 export async function run(opts: { quick?: boolean }) {
-  const rows = opts.quick ? 100_000 : 1_000_000
+  const kinds = (process.env.POPDYN_BENCH_IMPORT_KINDS?.split(',') ?? ['tracks', 'snapshots', 'wide']) as Kind[]
   const dir = mkdtempSync(join(tmpdir(), 'popdyn-bench-import-'))
   const out: Record<string, string | number>[] = []
   try {
-    for (const kind of ['tracks', 'snapshots'] as const) {
+    for (const kind of kinds) {
+      const rows = kind === 'wide' ? (opts.quick ? 20_000 : 100_000) : opts.quick ? 100_000 : 1_000_000
       const file = join(dir, `${kind}.csv`)
       await writeCsv(file, kind, rows)
       const mb = statSync(file).size / 2 ** 20
@@ -85,7 +108,7 @@ export async function run(opts: { quick?: boolean }) {
         }),
       )
       out.push({
-        kind,
+        kind: kind === 'wide' ? `snapshots x ${WIDE}` : kind === 'snapshots' ? 'snapshots x 5' : kind,
         rows: res.rows,
         'file MiB': Number(mb.toFixed(1)),
         'import s': Number(res.importS.toFixed(2)),
@@ -103,4 +126,4 @@ export async function run(opts: { quick?: boolean }) {
 }
 
 if (process.env.POPDYN_BENCH_IMPORT_CHILD) await child(process.env.POPDYN_BENCH_IMPORT_CHILD, process.env.POPDYN_BENCH_PROJECT!)
-else if (import.meta.url === `file://${process.argv[1]}`) run({}).then((r) => console.table(r.rows))
+else if (import.meta.url === `file://${process.argv[1]}`) run({ quick: process.argv.includes('--quick') }).then((r) => console.table(r.rows))

@@ -1,21 +1,27 @@
 /**
  * Stand-alone page for the 3-D views (no server): a fake bridge answers `datasets.points` with
  * synthetic data, then DatasetViewer is mounted. Serve src-renderer with Vite and open
- * /views/harness.html?id=N: 1 = 2-D tracks, 2 = 3-D tracks, 3 = snapshot clouds (with a
- * predicted overlay when &overlay=1), 4 = 10^5 tracks / 10^6 vertices, 99 = an error.
+ * /views/harness.html?id=N: 1 = 2-D tracks (with file track ids), 2 = 3-D tracks, 3 = snapshot clouds (with a
+ * predicted overlay when &overlay=1), 4 = 10^5 tracks / 10^6 vertices, 5 = snapshot clouds with 6
+ * named features (GENE1..GENE6), 6 = 10^5 cloud points (frame-time benchmark), 99 = an error.
+ * `window.harnessViewerFor(canvas)` gives the Viewer3D on a canvas (bench/views.ts).
  */
 import type { DatasetPoints } from '@shared/contract'
 import type { Result } from '@shared/errors'
 import { syntheticSnapshots, syntheticTracks } from './core/synthetic'
+import { viewerFor } from './core/viewer'
 
 const params = new URLSearchParams(location.search)
 const id = Number(params.get('id') ?? '1')
 
-function dataset(id: number): DatasetPoints | null {
-  if (id === 1) return { ...syntheticTracks({ tracks: 150, steps: 40, dim: 2, species: 3 }), id }
+function dataset(id: number): (DatasetPoints & { featureNames?: string[]; trackIds?: string[] }) | null {
+  // Dataset 1 carries the file's own track ids (TRACK_1000..TRACK_1149) for the tooltip.
+  if (id === 1) return { ...syntheticTracks({ tracks: 150, steps: 40, dim: 2, species: 3 }), id, trackIds: Array.from({ length: 150 }, (_, i) => `TRACK_${1000 + i}`) }
   if (id === 2) return { ...syntheticTracks({ tracks: 120, steps: 40, dim: 3, species: 4 }), id }
   if (id === 3) return { ...syntheticSnapshots({ times: 5, perTime: 2000, dim: 3 }), id }
   if (id === 4) return { ...syntheticTracks({ tracks: 100_000, steps: 10, dim: 2, species: 5 }), id }
+  if (id === 5) return { ...syntheticSnapshots({ times: 4, perTime: 1500, dim: 6 }), id, featureNames: ['GENE1', 'GENE2', 'GENE3', 'GENE4', 'GENE5', 'GENE6'] }
+  if (id === 6) return { ...syntheticSnapshots({ times: 5, perTime: 20_000, dim: 3 }), id }
   return null
 }
 
@@ -31,6 +37,8 @@ window.popdyn = {
   },
   onEvent: () => () => {},
 }
+
+;(window as unknown as { harnessViewerFor: typeof viewerFor }).harnessViewerFor = viewerFor
 
 const target = document.getElementById('app')
 if (!target) throw new Error('harness.html has no #app')

@@ -151,6 +151,60 @@ export async function runShellE2E({ url, chromium: executablePath = '/usr/bin/ch
       await page.screenshot({ path: join(RESULTS_DIR, 'toast.png') })
     })
 
+    await step('import wizard: a preview plot of the first rows follows the column mapping', async () => {
+      // 3 tracks x 6 frames; x grows with the frame, y is the track's lane.
+      const file = join(scratch, 'preview-tracks.csv')
+      let csv = 'cell,frame,px,py\n'
+      for (let f = 0; f < 6; f++) for (let c = 1; c <= 3; c++) csv += `${c},${f},${(f * 2 + c * 0.3).toFixed(2)},${(c * 4 + f * 0.2).toFixed(2)}\n`
+      writeFileSync(file, csv)
+      // Close the Open dialog left open by the failed open (the page behind it is inert).
+      if (await tid('path-dialog').isVisible()) await tid('path-dialog').getByRole('button', { name: 'Cancel' }).click()
+      await tid('import-button').click()
+      await tid('import-path').fill(file)
+      await tid('import-inspect').click()
+      await until(async () => /csv/.test((await tid('import-summary').textContent().catch(() => '')) ?? ''), 15_000, 'the inspect summary')
+      // Column names the importer does not guess: choose the kind and map them by hand.
+      await tid('import-kind').selectOption('tracks')
+      for (const [f, c] of [['track', 'cell'], ['time', 'frame'], ['x', 'px'], ['y', 'py']]) await tid(`import-map-${f}`).selectOption(c)
+      const plot = tid('import-preview-plot')
+      await plot.waitFor({ timeout: 15_000 })
+      const read = async () => ({
+        points: Number(await plot.getAttribute('data-points')),
+        lines: await plot.locator('polyline').count(),
+        xy: (await plot.locator('circle').evaluateAll((cs) => cs.map((c) => `${c.getAttribute('cx')},${c.getAttribute('cy')}`))).join(' '),
+        colours: new Set(await plot.locator('circle').evaluateAll((cs) => cs.map((c) => c.getAttribute('fill')))).size,
+      })
+      const a = await read()
+      if (a.points !== 18 || a.lines !== 3 || a.colours !== 3) throw new Error(`expected 18 points on 3 tracks in 3 colours, got ${JSON.stringify({ ...a, xy: undefined })}`)
+      await page.screenshot({ path: join(RESULTS_DIR, 'import-preview.png') })
+      // Map x to another column: the same points move.
+      await tid('import-map-x').selectOption('py')
+      await tid('import-map-y').selectOption('px')
+      const b = await until(async () => {
+        const r = await read()
+        return r.xy !== a.xy ? r : null
+      }, 5_000, 'the plot redrawn after the mapping changed')
+      if (b.points !== 18) throw new Error(`${b.points} points after remapping`)
+      // Unmapping y leaves a message instead of a plot.
+      await tid('import-map-y').selectOption('')
+      const msg = await tid('import-preview-message').textContent({ timeout: 5_000 })
+      if (!msg?.includes('Map the x and y columns')) throw new Error(`message: ${msg}`)
+    })
+
+    await step('import wizard: a file dropped in browser mode gets a clear "type its path" message', async () => {
+      await page.evaluate(() => {
+        const dt = new DataTransfer()
+        dt.items.add(new File(['track,t,x,y\n1,0,0,0\n'], 'dropped-tracks.csv', { type: 'text/csv' }))
+        const target = document.querySelector('[data-testid=import-drop-zone]')
+        if (!target) throw new Error('no drop zone')
+        for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }))
+      })
+      const note = (await tid('import-drop-note').textContent({ timeout: 5_000 })) ?? ''
+      if (!note.includes('dropped-tracks.csv') || !/full path in the File field/.test(note)) throw new Error(`note: ${note}`)
+      await tid('import-dialog').getByRole('button', { name: 'Cancel' }).click()
+      await until(async () => (await tid('import-drop-note').count()) === 0, 5_000, 'the wizard closed')
+    })
+
     await step('no page errors, CSP violations or external requests', async () => {
       // Expected failures (the not-a-project open) arrive as data, never as console errors.
       if (pageErrors.length) throw new Error(pageErrors.slice(0, 5).join('\n'))

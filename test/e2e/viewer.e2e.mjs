@@ -8,7 +8,9 @@
  *
  * `runViewerE2E({ url })` takes the harness URL without query (…/views/harness.html) and returns
  * one result per case. Screenshots go to test-results/viewer.png (2-D tracks by species),
- * viewer-tail.png (5-step tails with heads at mid time), viewer-time-axis.png (time as z) and viewer-clouds.png (clouds with a predicted overlay).
+ * viewer-tail.png (5-step tails with heads at mid time), viewer-time-axis.png (time as z), viewer-clouds.png (clouds with a predicted overlay),
+ * viewer-hover.png (a track's tooltip), viewer-selected.png (one track selected, the others dimmed) and
+ * viewer-features.png (6-feature clouds with GENE4 on x).
  * Never `npx playwright install`: the browser is /usr/bin/chromium (research/stack.md §5).
  */
 import { mkdirSync } from 'node:fs'
@@ -53,6 +55,78 @@ export async function canvasStats(page) {
 }
 
 /**
+ * CSS-pixel position (relative to the page) of a coloured canvas pixel near the middle of the
+ * canvas (the scan starts at the centre row and walks outwards), or null.
+ */
+export async function colouredPixel(page) {
+  return page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid=viewer-canvas]'))
+    const w = c.width
+    const h = c.height
+    const cv = document.createElement('canvas')
+    cv.width = w
+    cv.height = h
+    const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'))
+    ctx.drawImage(c, 0, 0)
+    const d = ctx.getImageData(0, 0, w, h).data
+    const r = c.getBoundingClientRect()
+    const sx = r.width / w
+    const sy = r.height / h
+    for (let k = 0; k < h / 2; k++) {
+      for (const y of [Math.floor(h / 2) + k, Math.floor(h / 2) - k]) {
+        for (let x = Math.floor(w * 0.2); x < w * 0.7; x++) {
+          const i = (y * w + x) * 4
+          if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) return { x: r.left + (x + 0.5) * sx, y: r.top + (y + 0.5) * sy }
+        }
+      }
+    }
+    return null
+  })
+}
+
+/**
+ * Frame time of the view on the page: for `ms` milliseconds, every animation frame turns the
+ * scene a little and renders it (as an orbit drag does), then reads one pixel back so the GPU
+ * (or SwiftShader) has finished. Returns the median and 90th percentile of the render+readback
+ * time and of the requestAnimationFrame interval, in ms, and the number of frames.
+ */
+export async function measureFrameTimes(page, ms = 2000) {
+  return page.evaluate(async (duration) => {
+    const c = /** @type {HTMLCanvasElement} */ (document.querySelector('[data-testid=viewer-canvas]'))
+    const v = /** @type {any} */ (window).harnessViewerFor?.(c)
+    if (!v) throw new Error('no viewer on the canvas (harness page only)')
+    const gl = v.renderer.getContext()
+    const px = new Uint8Array(4)
+    const render = []
+    const interval = []
+    let last = performance.now()
+    const end = last + duration
+    await new Promise((resolve) => {
+      const frame = (now) => {
+        interval.push(now - last)
+        last = now
+        const t0 = performance.now()
+        v.scene.rotation.z += 0.01
+        v.renderer.render(v.scene, v.camera)
+        gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px)
+        render.push(performance.now() - t0)
+        if (now < end) requestAnimationFrame(frame)
+        else resolve(undefined)
+      }
+      requestAnimationFrame(frame)
+    })
+    v.scene.rotation.z = 0
+    v.invalidate()
+    interval.shift()
+    const q = (a, p) => {
+      const s = [...a].sort((x, y) => x - y)
+      return s[Math.min(s.length - 1, Math.floor(p * s.length))]
+    }
+    return { frames: render.length, renderMedianMs: q(render, 0.5), renderP90Ms: q(render, 0.9), intervalMedianMs: q(interval, 0.5), intervalP90Ms: q(interval, 0.9) }
+  }, ms)
+}
+
+/**
  * @param {{ url: string, chromium?: string }} opts  harness URL (…/views/harness.html); browser binary
  *   @default '/usr/bin/chromium'
  * @returns {Promise<{ name: string, ok: boolean, error?: string }[]>}
@@ -91,6 +165,76 @@ export async function runViewerE2E({ url, chromium: executablePath = '/usr/bin/c
       return s && s.coloured > 500 ? s : null
     }, 15_000, 'coloured pixels on the canvas')
     if (consoleErrors.length) throw new Error(`console errors: ${consoleErrors.join(' | ')}`)
+  })
+
+  const setSliderToEnd = () =>
+    page.$eval('[data-testid=time-slider]', (el) => {
+      const s = /** @type {HTMLInputElement} */ (el)
+      s.value = s.max
+      s.dispatchEvent(new Event('input', { bubbles: true }))
+    })
+
+  let hoveredTrack = null
+  let hoverAt = null
+  await step('hovering a track shows a tooltip with its id, label, time range and units', async () => {
+    hoverAt = await colouredPixel(page)
+    if (!hoverAt) throw new Error('no coloured pixel to hover')
+    await page.mouse.move(hoverAt.x, hoverAt.y)
+    const tip = page.getByTestId('track-tooltip')
+    await tip.waitFor({ timeout: 5_000 })
+    const text = (await tip.textContent()) ?? ''
+    const m = /track TRACK_(\d+)/.exec(text)
+    if (!m) throw new Error(`tooltip without the file's track id: ${text}`)
+    hoveredTrack = `TRACK_${m[1]}`
+    // Harness dataset 1: 150 tracks (file ids TRACK_1000..TRACK_1149), species A..C, times 0..19.5 min.
+    if (!(Number(m[1]) >= 1000 && Number(m[1]) < 1150)) throw new Error(`track id out of range: ${text}`)
+    if (!/species [ABC]/.test(text)) throw new Error(`tooltip without the label: ${text}`)
+    if (!/0 min – 19\.5 min/.test(text)) throw new Error(`tooltip without the time range in min: ${text}`)
+    if (!/x = .*y = .*µm/.test(text)) throw new Error(`tooltip without the values: ${text}`)
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-hover.png') })
+    await page.mouse.move(5, 5) // off the canvas
+    await until(async () => (await tip.count()) === 0, 5_000, 'the tooltip gone when the pointer leaves')
+  })
+
+  await step('clicking a track selects it (others dimmed); Esc clears', async () => {
+    if (!hoverAt) throw new Error('no hovered track from the previous case')
+    const before = await canvasStats(page)
+    await page.mouse.click(hoverAt.x, hoverAt.y)
+    const sel = page.getByTestId('track-selection')
+    await sel.waitFor({ timeout: 5_000 })
+    const text = (await sel.textContent()) ?? ''
+    if (!text.includes(`track ${hoveredTrack}`)) throw new Error(`selected "${text}", hovered track ${hoveredTrack}`)
+    const dimmed = await until(async () => {
+      const s = await canvasStats(page)
+      return s && before && s.hash !== before.hash && s.coloured < before.coloured / 3 ? s : null
+    }, 5_000, 'the other tracks dimmed (far fewer coloured pixels)')
+    if (dimmed.coloured < 5) throw new Error('the selected track is not drawn in colour')
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-selected.png') })
+    await page.keyboard.press('Escape')
+    await until(async () => (await sel.count()) === 0, 5_000, 'the selection cleared by Esc')
+    await until(async () => (await canvasStats(page))?.hash === before?.hash, 5_000, 'the picture as before the selection')
+    await page.mouse.move(5, 5)
+  })
+
+  await step('play advances the time slider and pause stops it', async () => {
+    const value = page.getByTestId('time-value')
+    const start = (await value.textContent())?.trim()
+    const before = await canvasStats(page)
+    await page.selectOption('[data-testid=play-speed]', '30')
+    await page.click('[data-testid=play]')
+    const seen = new Set()
+    await until(async () => {
+      seen.add((await value.textContent())?.trim())
+      return seen.size >= 4
+    }, 5_000, 'four different times while playing')
+    if (seen.has(start) && seen.size < 4) throw new Error(`time did not move from ${start}`)
+    await page.click('[data-testid=play]')
+    const stopped = (await value.textContent())?.trim()
+    await new Promise((r) => setTimeout(r, 400))
+    if ((await value.textContent())?.trim() !== stopped) throw new Error('time still moving after pause')
+    if ((await canvasStats(page))?.hash === before?.hash) throw new Error('the picture did not change while playing')
+    await setSliderToEnd()
+    await until(async () => (await canvasStats(page))?.hash === before?.hash, 5_000, 'the last frame again')
   })
 
   await step('colour-by change re-renders', async () => {
@@ -149,8 +293,37 @@ export async function runViewerE2E({ url, chromium: executablePath = '/usr/bin/c
     const path = join(RESULTS_DIR, 'viewer-export.png')
     await download.saveAs(path)
     const { readFileSync } = await import('node:fs')
-    const head = readFileSync(path).subarray(0, 8).toString('hex')
+    const bytes = readFileSync(path)
+    const head = bytes.subarray(0, 8).toString('hex')
     if (head !== '89504e470d0a1a0a') throw new Error(`not a PNG: ${head}`)
+    // The PNG holds the picture (preserveDrawingBuffer), not a blank frame: decode it in the page.
+    // The legend (HTML beside the canvas) is drawn into the PNG, top right.
+    const png = await page.evaluate(async (b64) => {
+      const img = new Image()
+      img.src = `data:image/png;base64,${b64}`
+      await img.decode()
+      const cv = document.createElement('canvas')
+      cv.width = img.width
+      cv.height = img.height
+      const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'))
+      ctx.drawImage(img, 0, 0)
+      const d = ctx.getImageData(0, 0, img.width, img.height).data
+      let coloured = 0
+      let legend = 0
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) <= 40) continue
+        coloured++
+        const x = (i / 4) % img.width
+        const y = Math.floor(i / 4 / img.width)
+        if (x > img.width - 240 && y < 80) legend++
+      }
+      return { w: img.width, h: img.height, coloured, legend }
+    }, bytes.toString('base64'))
+    const live = await canvasStats(page)
+    if (png.w !== live?.w || png.h !== live?.h) throw new Error(`PNG ${png.w}x${png.h}, canvas ${live?.w}x${live?.h}`)
+    // Colour by time here: the legend's viridis bar is 160 x 10 px; the data are the canvas's.
+    if (png.legend < 1200) throw new Error(`no legend bar in the PNG's top right: ${png.legend} coloured pixels there`)
+    if (Math.abs(png.coloured - png.legend - live.coloured) > live.coloured * 0.1) throw new Error(`PNG has ${png.coloured} coloured pixels (${png.legend} in the legend), the canvas ${live.coloured}`)
   })
 
   await step('screenshot test-results/viewer.png', async () => {
@@ -195,6 +368,47 @@ export async function runViewerE2E({ url, chromium: executablePath = '/usr/bin/c
     await open('?id=3&overlay=1')
     await until(async () => ((await canvasStats(page))?.coloured ?? 0) > 2000, 15_000, 'coloured pixels on the clouds canvas')
     await page.screenshot({ path: join(RESULTS_DIR, 'viewer-clouds.png') })
+  })
+
+  await step('choosing features for x/y/z changes the clouds of a 6-feature dataset', async () => {
+    await open('?id=5')
+    const base = await until(async () => {
+      const s = await canvasStats(page)
+      return s && s.coloured > 1000 ? s : null
+    }, 15_000, 'coloured pixels on the 6-feature clouds')
+    const names = await page.$$eval('[data-testid=axis-x] option', (os) => os.map((o) => o.textContent?.trim()))
+    if (names.join(',') !== 'GENE1,GENE2,GENE3,GENE4,GENE5,GENE6') throw new Error(`x choices: ${names}`)
+    await page.selectOption('[data-testid=axis-x]', { label: 'GENE4' })
+    const swapped = await until(async () => {
+      const s = await canvasStats(page)
+      return s && s.hash !== base.hash && s.coloured > 1000 ? s : null
+    }, 10_000, 'a new picture with GENE4 on x')
+    await page.screenshot({ path: join(RESULTS_DIR, 'viewer-features.png') })
+    await page.selectOption('[data-testid=axis-z]', { label: '(none)' })
+    await until(async () => {
+      const s = await canvasStats(page)
+      return s && s.hash !== swapped.hash && s.coloured > 1000
+    }, 10_000, 'a new (flat) picture with no z feature')
+    await page.selectOption('[data-testid=axis-x]', { label: 'GENE1' })
+    await page.selectOption('[data-testid=axis-z]', { label: 'GENE3' })
+    await until(async () => (await canvasStats(page))?.hash === base.hash, 10_000, 'the first picture back with GENE1, GENE2, GENE3')
+    const y = await page.$eval('[data-testid=axis-y]', (s) => /** @type {HTMLSelectElement} */ (s).selectedOptions[0].textContent)
+    if (y !== 'GENE2') throw new Error(`y shows ${y}`)
+  })
+
+  await step('clouds: play shows one time point after another', async () => {
+    const value = page.getByTestId('time-value')
+    if ((await value.textContent())?.trim() !== 'all') throw new Error('expected all times at first')
+    await page.selectOption('[data-testid=play-speed]', '8')
+    await page.click('[data-testid=play]')
+    const seen = new Set()
+    await until(async () => {
+      const t = (await value.textContent())?.trim()
+      if (t && t !== 'all') seen.add(t)
+      return seen.size >= 3
+    }, 5_000, 'three time points while playing')
+    await page.click('[data-testid=play]')
+    if (![...seen].every((t) => / day$/.test(t))) throw new Error(`times: ${[...seen]}`)
   })
 
   await step('mounting and unmounting views 24 times releases their WebGL contexts', async () => {

@@ -25,6 +25,16 @@ export interface PointsLike {
   track: ArrayLike<number>
   label: ArrayLike<number>
   labelNames: readonly string[]
+  /**
+   * Names of the `dim` feature columns (e.g. PC1..PC50, or the CSV headers), when the source
+   * knows them. @default x, y, z for up to 3 dimensions, else PC1..PCdim
+   */
+  featureNames?: readonly string[]
+  /**
+   * Original track ids (as the file had them), indexed by the values in `track`, when the
+   * source knows them. @default the `track` values themselves
+   */
+  trackIds?: readonly string[]
 }
 
 export type ColorBy = 'track' | 'label' | 'time'
@@ -89,15 +99,68 @@ export function axisNames(dim: number): [string, string, string] {
 }
 
 /**
- * Chooses the world axes. 1-D data: x and (time or nothing); 2-D: x, y and optionally time as z;
- * 3-D or more: the first three columns.
- * @param timeAsAxis put time on the free axis of 1-D/2-D data @default false
+ * One name per feature column: `d.featureNames` when it has exactly `dim` entries, else
+ * x, y, z (dim <= 3) or PC1..PCdim.
  */
-export function makeLayout(d: PointsLike, timeAsAxis = false): Layout {
+export function featureNames(d: Pick<PointsLike, 'dim' | 'featureNames'>): string[] {
+  if (d.featureNames && d.featureNames.length === d.dim) return [...d.featureNames]
+  if (d.dim <= 3) return ['x', 'y', 'z'].slice(0, d.dim)
+  return Array.from({ length: d.dim }, (_, i) => `PC${i + 1}`)
+}
+
+/**
+ * Checks a choice of feature columns for the world x, y, z axes: 1 to 3 distinct column
+ * indices in [0, dim), or -2 for "none" (a flat axis). Returns it as a triple.
+ */
+export function checkColumns(columns: readonly number[], dim: number): [number, number, number] {
+  if (columns.length < 1 || columns.length > 3) throw new Error(`expected 1 to 3 feature columns, got ${columns.length}`)
+  const out: [number, number, number] = [-2, -2, -2]
+  const seen = new Set<number>()
+  columns.forEach((c, a) => {
+    if (c === -2) return
+    if (!Number.isInteger(c) || c < 0 || c >= dim) throw new Error(`expected feature columns in [0, ${dim}), got ${c}`)
+    if (seen.has(c)) throw new Error(`expected distinct feature columns, got ${c} twice`)
+    seen.add(c)
+    out[a] = c
+  })
+  if (out[0] === -2) throw new Error('expected a feature column for x, got none')
+  return out
+}
+
+/**
+ * The axis columns after the user picks column `v` (-2 = none, z only) for axis `axis`
+ * (0 = x, 1 = y, 2 = z). The three stay distinct: a column another axis shows moves to that
+ * axis's old column, or, when that was "none", to the first column no axis shows.
+ */
+export function chooseAxisColumn(cols: readonly [number, number, number], axis: 0 | 1 | 2, v: number, dim: number): [number, number, number] {
+  const next: [number, number, number] = [cols[0], cols[1], cols[2]]
+  if (v === -2 && axis !== 2) return next
+  const other = v === -2 ? -1 : next.indexOf(v)
+  if (other >= 0 && other !== axis) {
+    if (next[axis] !== -2) next[other] = next[axis]
+    else {
+      let free = 0
+      while (free < dim && (next.includes(free) || free === v)) free++
+      next[other] = free < dim ? free : -2
+    }
+  }
+  next[axis] = v
+  if (next[0] === -2 || next[1] === -2) return [cols[0], cols[1], cols[2]]
+  return next
+}
+
+/**
+ * Chooses the world axes. 1-D data: x and (time or nothing); 2-D: x, y and optionally time as z;
+ * 3-D or more: the first three columns, or the feature columns given in `columns`.
+ * @param timeAsAxis put time on the free axis of 1-D/2-D data @default false
+ * @param columns feature column (index into the `dim` columns) shown on world x, y, z; -2 = none
+ *   (see `checkColumns`) @default [0, 1, 2] (as far as `dim` goes)
+ */
+export function makeLayout(d: PointsLike, timeAsAxis = false, columns?: readonly number[]): Layout {
   const n = pointCount(d)
-  const names = axisNames(d.dim)
-  const source: [number, number, number] = [0, d.dim > 1 ? 1 : -2, d.dim > 2 ? 2 : -2]
-  if (timeAsAxis && d.dim <= 2) source[d.dim === 1 ? 1 : 2] = -1
+  const names = featureNames(d)
+  const source: [number, number, number] = columns ? checkColumns(columns, d.dim) : [0, d.dim > 1 ? 1 : -2, d.dim > 2 ? 2 : -2]
+  if (!columns && timeAsAxis && d.dim <= 2) source[d.dim === 1 ? 1 : 2] = -1
   const spaceRanges = source.map((s) => (s >= 0 ? columnRange(d.pos, n, d.dim, s) : null))
   let extent = 0
   for (const r of spaceRanges) if (r) extent = Math.max(extent, r[1] - r[0])
@@ -112,7 +175,7 @@ export function makeLayout(d: PointsLike, timeAsAxis = false): Layout {
       const [lo, hi] = arrayRange(d.time)
       return { name: 'time', unit: d.units.time, dataMin: lo, dataMax: hi, worldMin: -extent / 2, worldMax: extent / 2 }
     }
-    return { name: names[a], unit: d.units.space, dataMin: 0, dataMax: 0, worldMin: 0, worldMax: 0 }
+    return { name: ['x', 'y', 'z'][a], unit: d.units.space, dataMin: 0, dataMax: 0, worldMin: 0, worldMax: 0 }
   }) as [AxisSpec, AxisSpec, AxisSpec]
   return { axes, flat: axes[2].worldMax === axes[2].worldMin, source }
 }
@@ -401,8 +464,8 @@ export interface CloudBuffers {
  * Everything a clouds view draws. Pass `layout` to place a second set (an overlay) in the same
  * world frame as the first.
  */
-export function buildCloudBuffers(d: PointsLike, opts: { colorBy: ColorBy; layout?: Layout }): CloudBuffers {
-  const layout = opts.layout ?? makeLayout(d, false)
+export function buildCloudBuffers(d: PointsLike, opts: { colorBy: ColorBy; layout?: Layout; columns?: readonly number[] }): CloudBuffers {
+  const layout = opts.layout ?? makeLayout(d, false, opts.columns)
   const time = timeIndex(d.time)
   const { order, offsets } = countingOrder(time.rank, time.times.length)
   const positions = worldPositions(d, layout, order)

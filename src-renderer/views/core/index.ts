@@ -4,6 +4,9 @@ export {
   axisNames,
   boundsOf,
   buildCloudBuffers,
+  checkColumns,
+  chooseAxisColumn,
+  featureNames,
   buildTrackBuffers,
   cloudRangeForTimes,
   colorChoices,
@@ -33,7 +36,23 @@ export {
 export { fitCamera, sphereInView, type CameraFit } from './camera'
 export { axisTitle, formatTick, niceTicks } from './ticks'
 export { legendModel, type Legend } from './legend'
+export { drawLegend } from './figure'
 export { FrameScheduler } from './scheduler'
 export { buildAxisBox, canvasText, disposeObject, type TextFactory } from './axisBox'
 export { CloudsLayer, TracksLayer, pointMaterial, type CloudStyle, type Marker } from './layers'
-export { Viewer3D, downloadDataUrl, type ViewerOptions } from './viewer'
+export { Viewer3D, downloadDataUrl, viewerFor, type ViewerOptions } from './viewer'
+export {
+  formatValue,
+  highlightTrack,
+  nextTimeIndex,
+  pickSegment,
+  pickSegmentScreen,
+  projectAll,
+  pickVertex,
+  toScreen,
+  trackInfo,
+  trackName,
+  trackRanges,
+  type SegmentPick,
+  type TrackInfo,
+} from './pick'

@@ -26,7 +26,7 @@ export function legendModel(d: PointsLike, colorBy: ColorBy, maxItems = 12): Leg
   const seen = new Set<number>()
   for (let i = 0; i < src.length; i++) seen.add(src[i])
   const ids = [...seen].sort((a, b) => a - b)
-  const name = (v: number) => (v < 0 ? 'none' : colorBy === 'label' ? (d.labelNames[v] ?? `label ${v}`) : `track ${v}`)
+  const name = (v: number) => (v < 0 ? 'none' : colorBy === 'label' ? (d.labelNames[v] ?? `label ${v}`) : `track ${d.trackIds?.[v] ?? v}`)
   const items = ids.slice(0, maxItems).map((v) => ({ name: name(v), color: v < 0 ? 'rgb(153, 153, 153)' : toCss(categorical(v)) }))
   return { kind: 'categorical', title: colorBy === 'label' ? 'species / label' : 'track', items, more: Math.max(0, ids.length - maxItems) }
 }

@@ -21,6 +21,20 @@ export interface ViewerOptions {
   background?: number
   /** Vertical field of view, degrees. @default 40 */
   fov?: number
+  /**
+   * Multisample anti-aliasing. Costs about half the frame time of a 10^5-point cloud in software
+   * GL (bench/views.ts); point sprites smooth their own edges in the shader, so large clouds can
+   * go without. @default true
+   */
+  antialias?: boolean
+}
+
+/** The viewer drawing on each canvas (for diagnostics and the frame-time benchmark). */
+const viewers = new WeakMap<HTMLCanvasElement, Viewer3D>()
+
+/** The live Viewer3D on `canvas`, if any. */
+export function viewerFor(canvas: HTMLCanvasElement): Viewer3D | undefined {
+  return viewers.get(canvas)
 }
 
 export class Viewer3D {
@@ -45,7 +59,7 @@ export class Viewer3D {
     readonly canvas: HTMLCanvasElement,
     opts: ViewerOptions = {},
   ) {
-    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true })
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: opts.antialias ?? true, preserveDrawingBuffer: true })
     this.renderer.setPixelRatio(Math.min(2, globalThis.devicePixelRatio || 1))
     this.renderer.setClearColor(opts.background ?? 0xffffff, 1)
     this.camera = new THREE.PerspectiveCamera(opts.fov ?? 40, 1, 0.01, 1000)
@@ -57,6 +71,7 @@ export class Viewer3D {
     this.resizeObserver = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => this.resize())
     this.resizeObserver?.observe(canvas)
     this.resize()
+    viewers.set(canvas, this)
   }
 
   private makeControls(): OrbitControls {
@@ -146,14 +161,37 @@ export class Viewer3D {
     this.invalidate()
   }
 
-  /** The current frame as a PNG data URL (renders first so the image is up to date). */
-  toPNG(): string {
+  /**
+   * The camera's projection × view matrix (column-major, 16 numbers) for screen-space picking
+   * (core/pick.ts), with the canvas's CSS size.
+   */
+  viewProjection(): { matrix: number[]; width: number; height: number } {
+    this.camera.updateMatrixWorld()
+    const m = new THREE.Matrix4().multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse)
+    return { matrix: m.elements.slice(), width: Math.max(1, this.canvas.clientWidth), height: Math.max(1, this.canvas.clientHeight) }
+  }
+
+  /**
+   * The current frame as a PNG data URL (renders first so the image is up to date). With
+   * `decorate`, the frame is copied to a 2-D canvas of the same size that `decorate` may draw on
+   * (e.g. the legend, core/figure.ts) before encoding.
+   */
+  toPNG(decorate?: (ctx: CanvasRenderingContext2D, width: number, height: number, pixelRatio: number) => void): string {
     this.scheduler.flush()
-    return this.canvas.toDataURL('image/png')
+    if (!decorate) return this.canvas.toDataURL('image/png')
+    const copy = document.createElement('canvas')
+    copy.width = this.canvas.width
+    copy.height = this.canvas.height
+    const ctx = copy.getContext('2d')
+    if (!ctx) return this.canvas.toDataURL('image/png')
+    ctx.drawImage(this.canvas, 0, 0)
+    decorate(ctx, copy.width, copy.height, this.pixelRatio)
+    return copy.toDataURL('image/png')
   }
 
   /** Frees the renderer, the axis box and listeners. Layers are disposed by their owners. */
   dispose(): void {
+    if (viewers.get(this.canvas) === this) viewers.delete(this.canvas)
     this.scheduler.dispose()
     this.resizeObserver?.disconnect()
     this.canvas.removeEventListener('keydown', this.onKey)
