@@ -20,18 +20,24 @@
  *
  * Cost of one call: one ε-scaled Sinkhorn solve of the three problems (xy, xx, yy) in the same
  * loop; the backward pass costs about two Sinkhorn iterations and runs only if a gradient is taken.
+ * On the wasm / cpu backends the solve runs by default on the CPU path (`solver`, cpu-path.ts:
+ * stabilised sparse-kernel scaling in float64, value computed in float64); the gradient is the same
+ * envelope formula on tensors in both cases. `report.path` says which ran.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { EngineContext, IterationReport } from '../../common/context'
 import { envelopeGrad } from './geometry'
 import { coreOptions, type SinkhornConfig } from './sinkhorn'
-import { disposeProblem, makeProblem, solveBatch, type CoreOptions } from './solve'
+import { disposeProblem, makeProblem, solveAuto, type CoreOptions } from './solve'
+import type { SinkhornPath } from './cpu-path'
 
 export interface DivergenceReport extends IterationReport {
   /** Target ε used. */
   eps: number
   epsSchedule: number[]
   dense: boolean
+  /** Which solver ran: 'cpu-stabilised' (wasm / cpu backends by default) or 'tensor-log'. */
+  path: SinkhornPath
 }
 
 export interface DivergenceResult<T extends tf.Tensor> {
@@ -56,7 +62,7 @@ function divergenceOp<T extends tf.Tensor>(
   return tf.customGrad<T>(((x: tf.Tensor, y: tf.Tensor, save: tf.GradSaveFunc) => {
     const pb = makeProblem(x, y, config.a, config.b, rank)
     try {
-      const out = solveBatch(pb, o, true, ctx)
+      const out = solveAuto(pb, o, true, ctx)
       const faa = out.faa!, gbb = out.gbb!
       onReport({
         converged: out.converged,
@@ -66,8 +72,11 @@ function divergenceOp<T extends tf.Tensor>(
         eps: out.eps,
         epsSchedule: out.epsSchedule,
         dense: out.dense,
+        path: out.path,
       })
+      const v64 = out.value64
       const value = tf.tidy(() => {
+        if (v64) return rank === 2 ? tf.scalar(v64[0]!) : tf.tensor1d(v64)
         const v = tf.add(tf.sum(tf.mul(pb.a, tf.sub(out.fab, faa)), 1), tf.sum(tf.mul(pb.b, tf.sub(out.gab, gbb)), 1))
         return rank === 2 ? tf.reshape(v, []) : v
       })

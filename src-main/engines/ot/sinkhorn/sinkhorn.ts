@@ -9,16 +9,20 @@
  * at convergence it equals the primal value, entropic term ε KL(π | a ⊗ b) INCLUDED.
  * Cost c(x, y) = ‖x − y‖²/2 (p = 2) or ‖x − y‖ (p = 1); ε = eps, or ε = blur^p (see config.ts).
  *
- * Algorithm, stopping rule and references: solve.ts. Memory: dense (B·n·m floats) when n·m ≤
- * `memoryBudget`, else online row blocks (geometry.ts); 20 000 × 20 000 runs in bounded memory.
+ * Algorithm, stopping rule and references: solve.ts (tensor path) and stabilised.ts (CPU path,
+ * the default on the wasm / cpu backends; see `solver`). Memory on the tensor path: dense
+ * (B·n·m floats) when n·m ≤ `memoryBudget`, else online row blocks (geometry.ts); on the CPU path
+ * at most memoryBudget/2 kernel pairs per problem (see `solver`), else log-domain passes without storage; both
+ * run 20 000 × 20 000 in bounded memory.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { EngineContext, IterationReport } from '../../common/context'
 import { invalidInput } from '@shared/errors'
 import { resolveOptions, type SinkhornOptions } from './config'
-import { disposeProblem, makeProblem, solveBatch, type CoreOptions, type KernelMode } from './solve'
+import { disposeProblem, makeProblem, solveAuto, type CoreOptions, type KernelMode } from './solve'
+import type { SinkhornPath, SinkhornSolver } from './cpu-path'
 
-export type { KernelMode }
+export type { KernelMode, SinkhornPath, SinkhornSolver }
 
 /** Solver configuration for the tensor solvers; the weights are problem data carried along. */
 export interface SinkhornConfig extends SinkhornOptions {
@@ -39,6 +43,18 @@ export interface SinkhornConfig extends SinkhornOptions {
    * @default 2^24 (64 MiB per temporary)
    */
   memoryBudget?: number
+  /**
+   * Which solver: 'tensor' = log-domain Sinkhorn on tfjs tensors (solve.ts); 'cpu' = the
+   * stabilised sparse-kernel solver in float64 typed arrays (stabilised.ts: same problem, same ε
+   * schedule and stopping rule, plus adaptive over-relaxation at the target ε), whose potentials
+   * come back as tensors; 'auto' = 'cpu' when the backend is 'wasm' or 'cpu' and `mode` is 'auto',
+   * else 'tensor'. Gradients (envelope theorem) work on both. On the CPU path `memoryBudget` caps
+   * the kept kernel pairs per problem at budget/2 (about 20 bytes each) and a dense float32 stage
+   * matrix at 2.5·budget pairs (4 bytes each), i.e. ≤ 160 MiB per problem (three for the
+   * divergence) at the default; beyond that a stage runs in plain log domain without storage.
+   * @default 'auto'
+   */
+  solver?: SinkhornSolver
 }
 
 export interface SinkhornResult extends IterationReport {
@@ -52,8 +68,10 @@ export interface SinkhornResult extends IterationReport {
   eps: number
   /** ε-scaling schedule (last entry = eps); one iteration per entry before the target stage. */
   epsSchedule: number[]
-  /** Whether the kernel was kept dense. */
+  /** Whether the kernel was kept dense (tensor path). */
   dense: boolean
+  /** Which solver ran: 'cpu-stabilised' or 'tensor-log'. */
+  path: SinkhornPath
   /** Disposes f and g. */
   dispose(): void
 }
@@ -68,7 +86,11 @@ export function coreOptions(config: SinkhornConfig): CoreOptions {
   }
   const budget = config.memoryBudget ?? DEFAULT_MEMORY_BUDGET
   if (!(Number.isFinite(budget) && budget >= 1)) throw invalidInput(`sinkhorn: expected memoryBudget >= 1, got ${budget}`)
-  return { ...r, mode, budget }
+  const solver = config.solver ?? 'auto'
+  if (solver !== 'auto' && solver !== 'cpu' && solver !== 'tensor') {
+    throw invalidInput(`sinkhorn: expected solver 'auto', 'cpu' or 'tensor', got ${String(solver)}`)
+  }
+  return { ...r, mode, budget, solver }
 }
 
 /**
@@ -82,10 +104,14 @@ export function sinkhorn(x: tf.Tensor2D, y: tf.Tensor2D, config: SinkhornConfig 
   const o = coreOptions(config)
   const pb = makeProblem(x, y, config.a, config.b, 2)
   try {
-    const out = solveBatch(pb, o, false, ctx)
-    const costT = tf.tidy(() => tf.add(tf.sum(tf.mul(pb.a, out.fab)), tf.sum(tf.mul(pb.b, out.gab))))
-    const cost = costT.dataSync()[0]!
-    costT.dispose()
+    const out = solveAuto(pb, o, false, ctx)
+    let cost: number
+    if (out.value64) cost = out.value64[0]!
+    else {
+      const costT = tf.tidy(() => tf.add(tf.sum(tf.mul(pb.a, out.fab)), tf.sum(tf.mul(pb.b, out.gab))))
+      cost = costT.dataSync()[0]!
+      costT.dispose()
+    }
     const f = tf.squeeze(out.fab, [0]) as tf.Tensor1D
     const g = tf.squeeze(out.gab, [0]) as tf.Tensor1D
     out.fab.dispose()
@@ -97,6 +123,7 @@ export function sinkhorn(x: tf.Tensor2D, y: tf.Tensor2D, config: SinkhornConfig 
       eps: out.eps,
       epsSchedule: out.epsSchedule,
       dense: out.dense,
+      path: out.path,
       converged: out.converged,
       status: out.status,
       iterations: out.iterations,

@@ -29,12 +29,15 @@ import { checkAborted, runFixedPoint, type EngineContext, type IterationReport }
 import { invalidInput } from '@shared/errors'
 import { epsilonSchedule, type ResolvedOptions } from './config'
 import { makeGeometry, type CostExponent, type Geometry } from './geometry'
+import { chooseSolverPath, solveBatchCpu, type SinkhornPath, type SinkhornSolver } from './cpu-path'
 
 /** How the kernel is evaluated. */
 export type KernelMode = 'auto' | 'dense' | 'online'
 
 export interface CoreOptions extends ResolvedOptions {
   mode: KernelMode
+  /** 'auto' | 'cpu' | 'tensor' (cpu-path.ts). */
+  solver: SinkhornSolver
   /** Max entries of one [B, rows, cols] kernel temporary; 'auto' is dense iff B·n·m ≤ budget. */
   budget: number
 }
@@ -179,6 +182,18 @@ export interface CoreOutput extends IterationReport {
   epsSchedule: number[]
   /** Whether the kernel was kept dense. */
   dense: boolean
+  /** Which solver ran. */
+  path: SinkhornPath
+  /**
+   * Per batch item, ⟨a, fab − faa⟩ + ⟨b, gab − gbb⟩ (faa, gbb taken as 0 without debiasing)
+   * computed in float64 by the CPU path; absent on the tensor path.
+   */
+  value64?: number[]
+}
+
+/** Solves on the path `chooseSolverPath` picks (cpu-path.ts). Same contract as solveBatch. */
+export function solveAuto(pb: BatchProblem, o: CoreOptions, debias: boolean, ctx?: EngineContext): CoreOutput {
+  return chooseSolverPath(o) === 'cpu-stabilised' ? solveBatchCpu(pb, o, debias, ctx) : solveBatch(pb, o, debias, ctx)
 }
 
 function stateTensors(s: State): tf.Tensor[] {
@@ -335,6 +350,7 @@ export function solveBatch(pb: BatchProblem, o: CoreOptions, debias: boolean, ct
       eps: epsT,
       epsSchedule: schedule,
       dense,
+      path: 'tensor-log',
       converged: run.converged,
       status: run.status,
       iterations: annealIters + run.iterations,

@@ -34,8 +34,8 @@ const S = (x: tf.Tensor2D, y: tf.Tensor2D, cfg: SinkhornConfig) => {
 const maxAbs = (u: ArrayLike<number>) => Array.from(u).reduce((m, v) => Math.max(m, Math.abs(v)), 0)
 
 describe('Sinkhorn divergence: values', () => {
-  it('S(α, α) = 0, S ≥ 0, symmetric, and equals the float64 reference', () => {
-    const cfg = { blur: 0.3, tol: 1e-5 }
+  it.each(['tensor', 'cpu'] as const)('S(α, α) = 0, S ≥ 0, symmetric, and equals the float64 reference (solver %s)', (solver) => {
+    const cfg = { blur: 0.3, tol: 1e-5, solver }
     const x = T(cloud(1, 25, 2)), y = T(cloud(2, 30, 2, 0.8, 0.7))
     expect(Math.abs(S(x, x, cfg))).toBeLessThan(1e-5)
     const sxy = S(x, y, cfg), syx = S(y, x, cfg)
@@ -70,8 +70,8 @@ describe('Sinkhorn divergence: values', () => {
     expect(errs[2]!).toBeLessThan(5e-3 * w)
   })
 
-  it('p = 1: S(α, α) = 0 and agrees with the float64 reference', () => {
-    const cfg = { p: 1 as const, blur: 0.3, tol: 1e-5 }
+  it.each(['tensor', 'cpu'] as const)('p = 1: S(α, α) = 0 and agrees with the float64 reference (solver %s)', (solver) => {
+    const cfg = { p: 1 as const, blur: 0.3, tol: 1e-5, solver }
     const xc = cloud(6, 20, 2), yc = cloud(7, 24, 2, 0.5)
     expect(Math.abs(S(T(xc), T(xc), cfg))).toBeLessThan(1e-5)
     const ref = sinkhornDivergenceCpu(xc, yc, { ...cfg, tol: 1e-9, maxIter: 5000 })
@@ -111,10 +111,10 @@ function fdGradCpu(xc: PointCloud, yc: PointCloud, opts: object, h = 1e-5): Floa
 }
 
 describe('Sinkhorn divergence: envelope gradients', () => {
-  for (const p of [2, 1] as const) {
-    it(`∇_x S and ∇_y S match float64 finite differences (p = ${p})`, () => {
+  for (const [p, solver] of [[2, 'tensor'], [1, 'tensor'], [2, 'cpu'], [1, 'cpu']] as const) {
+    it(`∇_x S and ∇_y S match float64 finite differences (p = ${p}, solver ${solver})`, () => {
       const xc = cloud(20 + p, 6, 2), yc = cloud(30 + p, 7, 2, 0.6)
-      const cfg = { p, blur: 0.5, tol: 1e-6, maxIter: 3000 }
+      const cfg = { p, blur: 0.5, tol: 1e-6, maxIter: 3000, solver }
       const [gx, gy] = tf.grads((a: tf.Tensor, b: tf.Tensor) => sinkhornDivergence(a as tf.Tensor2D, b as tf.Tensor2D, cfg))([T(xc), T(yc)])
       const opts = { ...cfg, tol: 1e-10, maxIter: 20000 }
       const fdx = fdGradCpu(xc, yc, opts)

@@ -61,8 +61,8 @@ describe('config', () => {
 })
 
 describe('sinkhorn (tensor) vs float64 reference', () => {
-  for (const p of [2, 1] as const) {
-    it(`potentials and cost agree with sinkhornLogCpu, p = ${p}, non-uniform weights`, () => {
+  for (const [p, solver] of [[2, 'tensor'], [1, 'tensor'], [2, 'cpu'], [1, 'cpu']] as const) {
+    it(`potentials and cost agree with sinkhornLogCpu, p = ${p}, non-uniform weights, solver ${solver}`, () => {
       const xc = cloud(1, 30, 2), yc = cloud(2, 40, 2, 0.7)
       const rng = createRng(3)
       const a = Float64Array.from({ length: 30 }, () => 0.5 + rng.uniform())
@@ -73,9 +73,10 @@ describe('sinkhorn (tensor) vs float64 reference', () => {
       const opts = { p, blur: 0.3, tol: 1e-6, maxIter: 2000 }
       const ref = sinkhornLogCpu(xc, yc, { ...opts, a, b })
       expect(ref.converged).toBe(true)
-      const cfg = { ...opts, tol: 1e-5, a: tf.tensor1d(Float32Array.from(a)), b: tf.tensor1d(Float32Array.from(b)) }
+      const cfg = { ...opts, solver, tol: 1e-5, a: tf.tensor1d(Float32Array.from(a)), b: tf.tensor1d(Float32Array.from(b)) }
       const res = sinkhorn(T(xc), T(yc), cfg)
       expect(res.status).toBe('converged')
+      expect(res.path).toBe(solver === 'cpu' ? 'cpu-stabilised' : 'tensor-log')
       // Marginals of the plan: rows exact after the f-update, columns within tol (L1).
       const P = transportPlan(T(xc), T(yc), res, cfg)
       const rows = tf.sum(P, 1).dataSync(), cols = tf.sum(P, 0).dataSync()
@@ -163,14 +164,17 @@ describe('status, input and cancellation paths', () => {
     res.dispose()
   })
 
-  it('float32 overflow inside the solve is reported as status numerical-error, not thrown', () => {
-    // Finite inputs whose squared norms overflow float32 (‖x‖² ≈ 1e40): the potentials go NaN.
+  it('float32 overflow inside the solve is reported as status numerical-error, not thrown (both solvers)', () => {
+    // Finite inputs whose squared norms overflow float32 (‖x‖² ≈ 1e40): the tensor potentials go
+    // NaN; the float64 CPU path solves but its potentials (≈ 1e40) do not fit the float32 tensors.
     const x = tf.tensor2d([1e20, 0, 0, 1e20], [2, 2]), y = tf.tensor2d([-1e20, 0, 0, -1e20], [2, 2])
     const before = tf.memory().numTensors
-    const res = sinkhorn(x, y, { eps: 1, maxIter: 5 })
-    expect(res.status).toBe('numerical-error')
-    expect(res.converged).toBe(false)
-    res.dispose()
+    for (const solver of ['tensor', 'cpu'] as const) {
+      const res = sinkhorn(x, y, { eps: 1, maxIter: 5, solver })
+      expect(res.status).toBe('numerical-error')
+      expect(res.converged).toBe(false)
+      res.dispose()
+    }
     expect(tf.memory().numTensors).toBe(before)
   })
 
