@@ -34,6 +34,10 @@ export const SpeciesParams = z
     rFar: z.number().positive().default(1).describe('distance beyond which attraction-repulsion must be attractive or zero (data units)'),
     /** @default 20 */
     gmmRestarts: z.number().int().min(1).max(200).default(20).describe('restarts of the 2-component mixture on log10 ΔV'),
+    /** @default 0.1 */
+    mergeTolerance: z.number().min(0).max(1).default(0.1).describe('merge over-split species: same force-mode code and force laws closer than this (relative L2), or one model explains both (0 = never merge)'),
+    /** @default false */
+    fillGaps: z.boolean().default(false).describe('fill missing frames inside a track by PCHIP interpolation (otherwise a gap is an error)'),
   })
   .strict()
 export type SpeciesParams = z.infer<typeof SpeciesParams>

@@ -21,9 +21,21 @@
  *   [r_ff, r_max] × 5 angles (paper; the reference omits them), sign constraints on align and drag;
  * - λ grid 10^−4..1 (paper), 50 values; selection loss ½‖G(w − w_LS)‖/‖G w_LS‖ + ½ nnz/nnz(w_LS);
  * - model replacement with K = 20 (paper), condition (ii) of the paper disabled as in the code;
- * - validation: forward Euler with neighbours interpolated at the start of each sub-step (the reference
- *   uses the end); aggregates drop coefficients 4 decades below the largest (reference);
- * - the GMM split uses the best of 20 restarts (reference: majority vote over 20 fits).
+ * - validation: forward Euler with neighbours (per-track PCHIP) read at the end of each sub-step, as the
+ *   reference (`neighbourTime: 'start'` for the other order); aggregates drop coefficients 4 decades
+ *   below the largest (reference);
+ * - the GMM test as the reference: 20 independent fits, accepted when their mean BIC beats one Gaussian,
+ *   a cell in the new species when most fits put it in the low-error component (`gmmVote: false`: the
+ *   best of 20 restarts decides);
+ * - not in the paper, on by default (switch off with mergeTolerance = mergeErrorRatio = 0,
+ *   assignLeftovers = false): species over-split by the mixture test are merged (`mergeSpecies`: same
+ *   code and force laws within 10%, or one species' model explains the other's cells with a median ΔV
+ *   within 1.1× of their own and below acceptError; the better model is kept), and cells left
+ *   unclassified join the species whose model validates them with ΔV < acceptError;
+ * - tracks may cover different time spans (TrackPanel.start/end, `panelFromTracks(rows, {partial: true})`):
+ *   each focal cell uses its own window, neighbours count while their track exists (1/N with N all
+ *   tracks by default, `meanField: 'present'` for the cells present), tracks shorter than the
+ *   test-function support 2m + 1 are reported (`tooShort`) and left unassigned.
  */
 export type { PairKernel, TrackPanel, Library, ForceKind, CellModel, WsindyData } from './types'
 export {
@@ -37,19 +49,20 @@ export {
   codeForces,
   formulas,
   relativeForceError,
+  forceDistance,
   TRUE_FORCES,
   SPECIES_FORCES,
 } from './library'
 export type { LibraryOptions, ForceErrorOptions, BenchmarkSpecies } from './library'
-export { finiteDifferenceVelocities, testFunction, testFunctionPower, meanChangePoint, chooseTestFunction, cellFeatures, weakSystem } from './weakform'
+export { finiteDifferenceVelocities, testFunction, testFunctionPower, meanChangePoint, chooseTestFunction, cellFeatures, weakSystem, decayFunction } from './weakform'
 export type { ChangePointOptions } from './weakform'
 export { mstls, defaultLambdas } from './regression'
 export type { MstlsOptions, MstlsResult } from './regression'
 export { prepareWsindy, constraintMatrix, learnCellModel } from './model'
 export type { PrepareOptions, CellModelOptions } from './model'
-export { validationError, neighbourInterpolant, makeForce } from './simulate'
-export type { ValidationOptions } from './simulate'
-export { identifySpecies } from './pipeline'
-export type { SpeciesConfig, ReplacementOptions, Species, SpeciesResult } from './pipeline'
+export { validationError, neighbourInterpolant, neighbourTable, makeForce } from './simulate'
+export type { ValidationOptions, NeighbourTable } from './simulate'
+export { identifySpecies, mergeSpecies } from './pipeline'
+export type { SpeciesConfig, ReplacementOptions, Species, SpeciesResult, SpeciesRound, MergeCheck } from './pipeline'
 export { panelFromTracks } from './panel'
-export type { TrackRows } from './panel'
+export type { TrackRows, PanelOptions, PanelResult } from './panel'

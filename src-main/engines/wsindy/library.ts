@@ -216,6 +216,28 @@ export function relativeForceError(
   return den > 0 ? Math.sqrt(num / den) : Math.sqrt(num / (angles.length * K))
 }
 
+/**
+ * Symmetric relative L2 distance between two learned forces of the same kind on the grid of
+ * {@link relativeForceError}: ‖f₁ − f₂‖ / max(‖f₁‖, ‖f₂‖) (0 when both vanish).
+ */
+export function forceDistance(lib: Library, w1: ArrayLike<number>, w2: ArrayLike<number>, kind: ForceKind, o: ForceErrorOptions = {}): number {
+  const angles = o.angles ?? [0, Math.PI / 4, Math.PI / 2, (3 * Math.PI) / 4, Math.PI]
+  const K = o.radii ?? 201
+  const top = kind === 'drag' ? o.sMax ?? 0.2 : o.rMax ?? 2
+  let d = 0, n1 = 0, n2 = 0
+  for (const th of angles) {
+    for (let k = 0; k < K; k++) {
+      const a = (top * k) / (K - 1)
+      const f = evaluateForce(lib, w1, kind, a, th), g = evaluateForce(lib, w2, kind, a, th)
+      d += (f - g) ** 2
+      n1 += f * f
+      n2 += g * g
+    }
+  }
+  const den = Math.max(n1, n2)
+  return den > 0 ? Math.sqrt(d / den) : 0
+}
+
 export function modelSummary(lib: Library, m: Pick<CellModel, 'w' | 'code'>): { code: string; formulas: ReturnType<typeof formulas> } {
   return { code: codeString(m.code), formulas: formulas(lib, m.w) }
 }

@@ -28,20 +28,53 @@ export interface PrepareOptions extends LibraryOptions, ChangePointOptions {
    * @default 4
    */
   velocityOrder?: 2 | 4 | 6
+  /**
+   * N in the model's 1/N when tracks cover different spans: 'all' tracks (the paper's fixed population;
+   * cells outside the field of view still count) or the cells 'present' at each time. Equal for complete
+   * tracks. @default 'all'
+   */
+  meanField?: 'all' | 'present'
 }
 
-/** Checks a panel and computes everything the per-cell tasks share (plain data; see WsindyData). */
+/**
+ * Checks a panel and computes everything the per-cell tasks share (plain data; see WsindyData).
+ * Tracks may cover different spans of the grid (TrackPanel.start/end): velocities are differenced inside
+ * each span, pair distances use the cells present together, and (m, p) come from the change-point rule on
+ * the tracks at least as long as the median track (their first median-length samples). Tracks shorter than
+ * the test-function support 2m + 1 are listed in `tooShort` (they stay neighbours of the others).
+ */
 export function prepareWsindy(panel: TrackPanel, o: PrepareOptions = {}): WsindyData {
   const { n, L, dt, positions } = panel
   if (!Number.isInteger(n) || n < 3) throw invalidInput(`tracks: expected at least 3 cells, got ${n}`)
   if (!Number.isInteger(L) || L < 8) throw invalidInput(`tracks: expected at least 8 time points per track, got ${L}`)
   if (!(dt > 0)) throw invalidInput(`dt: expected a positive time step, got ${dt}`)
   if (!(positions instanceof Float64Array) || positions.length !== n * L * 2) throw invalidInput(`positions: expected a Float64Array of n·L·2 = ${n * L * 2} values, got ${positions?.length}`)
-  for (let q = 0; q < positions.length; q++) {
-    if (!Number.isFinite(positions[q]!)) throw invalidInput(`positions: expected finite values, got ${positions[q]} for cell ${Math.floor(q / (2 * L))}, time index ${Math.floor(q / 2) % L}`)
+  const start = panel.start ? Int32Array.from(panel.start) : new Int32Array(n)
+  const end = panel.end ? Int32Array.from(panel.end) : new Int32Array(n).fill(L)
+  if (start.length !== n || end.length !== n) throw invalidInput(`start/end: expected ${n} entries each, got ${start.length}, ${end.length}`)
+  for (let i = 0; i < n; i++) {
+    if (!(start[i]! >= 0 && start[i]! < end[i]! && end[i]! <= L)) throw invalidInput(`track ${panel.ids?.[i] ?? i}: expected a span 0 ≤ start < end ≤ ${L}, got [${start[i]}, ${end[i]})`)
+    for (let k = start[i]!; k < end[i]!; k++) {
+      for (let c = 0; c < 2; c++) {
+        const q = (i * L + k) * 2 + c
+        if (!Number.isFinite(positions[q]!)) throw invalidInput(`positions: expected finite values, got ${positions[q]} for cell ${i}, time index ${k}`)
+      }
+    }
   }
-  const velocities = finiteDifferenceVelocities(positions, n, L, dt, o.velocityOrder ?? 4)
-  // Pair distances on strided times.
+  const longest = Math.max(...end.map((e, i) => e - start[i]!))
+  if (o.meanField !== undefined && o.meanField !== 'all' && o.meanField !== 'present') throw invalidInput(`meanField: expected 'all' or 'present', got ${String(o.meanField)}`)
+  if (longest < 8) throw invalidInput(`tracks: expected at least 8 time points per track, got ${longest}`)
+  const order = o.velocityOrder ?? 4
+  const velocities = new Float64Array(n * L * 2).fill(NaN)
+  for (let i = 0; i < n; i++) {
+    const a = start[i]!, len = end[i]! - a
+    if (len < 2) continue
+    const v = finiteDifferenceVelocities(positions.subarray((i * L + a) * 2, (i * L + end[i]!) * 2), 1, len, dt, order)
+    velocities.set(v, (i * L + a) * 2)
+  }
+  const present = new Int32Array(L)
+  for (let i = 0; i < n; i++) for (let k = start[i]!; k < end[i]!; k++) present[k]!++
+  // Pair distances (cells present together) on strided times.
   const maxS = o.maxDistanceSamples ?? 2_000_000
   const perT = (n * (n - 1)) / 2
   const stride = Math.max(1, Math.ceil((perT * L) / maxS))
@@ -49,25 +82,40 @@ export function prepareWsindy(panel: TrackPanel, o: PrepareOptions = {}): Wsindy
   let rMax = 0
   for (let k = 0; k < L; k += stride) {
     for (let i = 0; i < n; i++) {
+      if (k < start[i]! || k >= end[i]!) continue
+      const xi = positions[(i * L + k) * 2]!, yi = positions[(i * L + k) * 2 + 1]!
       for (let j = i + 1; j < n; j++) {
-        const r = Math.hypot(positions[(i * L + k) * 2]! - positions[(j * L + k) * 2]!, positions[(i * L + k) * 2 + 1]! - positions[(j * L + k) * 2 + 1]!)
+        if (k < start[j]! || k >= end[j]!) continue
+        const r = Math.hypot(xi - positions[(j * L + k) * 2]!, yi - positions[(j * L + k) * 2 + 1]!)
         dist.push(r)
         if (r > rMax) rMax = r
       }
     }
   }
+  if (!dist.length) throw invalidInput('tracks: expected at least two cells observed at the same time, got none')
   let sMax = 0
-  for (let q = 0; q < velocities.length; q += 2) sMax = Math.max(sMax, Math.hypot(velocities[q]!, velocities[q + 1]!))
+  for (let q = 0; q < velocities.length; q += 2) if (velocities[q] === velocities[q]) sMax = Math.max(sMax, Math.hypot(velocities[q]!, velocities[q + 1]!))
   const rNear = quantile(dist, o.nearFieldQuantile ?? 0.001)
   let m = o.m, p = o.p, corner = NaN
   if (m === undefined || p === undefined) {
-    const c = chooseTestFunction(positions, n, L, o)
+    // Change-point rule on the tracks at least as long as the median one, cut to that length.
+    const lens = Array.from(end, (e, i) => e - start[i]!).sort((a, b) => a - b)
+    const Lc = Math.max(8, lens[Math.floor((lens.length - 1) / 2)]!)
+    const chosen = o.cells ? new Set(Array.from(o.cells)) : null
+    let use = Array.from({ length: n }, (_, i) => i).filter((i) => end[i]! - start[i]! >= Lc)
+    if (chosen && use.some((i) => chosen.has(i))) use = use.filter((i) => chosen.has(i))
+    const sub = new Float64Array(use.length * Lc * 2)
+    use.forEach((i, q) => sub.set(positions.subarray((i * L + start[i]!) * 2, (i * L + start[i]! + Lc) * 2), q * Lc * 2))
+    const c = chooseTestFunction(sub, use.length, Lc, { ...o, cells: undefined })
     m = m ?? c.m
     p = p ?? c.p
     corner = c.corner
   }
-  if (!Number.isInteger(m) || m < 2 || 2 * m + 1 > L) throw invalidInput(`m: expected an integer with 2 ≤ m and 2m + 1 ≤ L = ${L}, got ${m}`)
+  if (!Number.isInteger(m) || m < 2) throw invalidInput(`m: expected an integer ≥ 2, got ${m}`)
+  if (2 * m + 1 > longest) throw invalidInput(`tracks: expected at least one track of at least 2m + 1 = ${2 * m + 1} time points (the test-function support), got the longest with ${longest}`)
   if (!(p >= 1)) throw invalidInput(`p: expected ≥ 1, got ${p}`)
+  const tooShort: number[] = []
+  for (let i = 0; i < n; i++) if (end[i]! - start[i]! < 2 * m + 1) tooShort.push(i)
   return {
     n,
     L,
@@ -75,6 +123,11 @@ export function prepareWsindy(panel: TrackPanel, o: PrepareOptions = {}): Wsindy
     dt,
     positions,
     velocities,
+    start,
+    end,
+    present,
+    meanField: o.meanField ?? 'all',
+    tooShort: Int32Array.from(tooShort),
     lib: makeLibrary(o),
     m,
     p,
@@ -131,6 +184,8 @@ export interface CellModelOptions extends MstlsOptions {
  */
 export function learnCellModel(data: WsindyData, i: number, o: CellModelOptions = {}): CellModel & { converged: boolean } {
   if (!Number.isInteger(i) || i < 0 || i >= data.n) throw invalidInput(`cell: expected an index in [0, ${data.n}), got ${i}`)
+  const len = data.end[i]! - data.start[i]!
+  if (len < 2 * data.m + 1) throw invalidInput(`cell ${data.ids[i]}: expected a track of at least 2m + 1 = ${2 * data.m + 1} time points (the test-function support), got ${len} (too short)`)
   const sys = weakSystem(data, i)
   const C = o.constrained === false ? null : constraintMatrix(data)
   const res = mstls({ data: sys.G, rows: sys.rows, cols: sys.cols }, sys.b, C, o)

@@ -6,6 +6,9 @@
  * by a data-driven simulation (ΔV); (e) a two-component Gaussian mixture on log10 ΔV, accepted only if
  * its BIC beats one Gaussian, splits off the low-error component as a new species; (f) repeat on the
  * rest until ≤ `minCells` remain, ≥ 1 − haltFraction of them have ΔV < acceptError, or maxSpecies.
+ * Not in the paper (on by default): (g) over-split species are merged (`mergeSpecies`); (h) cells left
+ * unclassified join the species whose model validates them with ΔV < acceptError.
+ * Tracks shorter than the test-function support (WsindyData.tooShort) are not modelled and stay −1.
  *
  * Per-cell work is exposed as independent tasks (`learnCellModel(data, i)`,
  * `validationError(data, w, i)`); here they run sequentially with progress and cancellation, and
@@ -13,8 +16,8 @@
  */
 import { invalidInput } from '@shared/errors'
 import { checkAborted, type EngineContext } from '../common/context'
-import { compareGmmBic } from '../stats'
-import { codeString, formulas, modeCode } from './library'
+import { compareGmmBic, fitGmm, type GmmResult } from '../stats'
+import { codeForces, codeString, forceDistance, formulas, layout, modeCode } from './library'
 import { learnCellModel, prepareWsindy, type CellModelOptions, type PrepareOptions } from './model'
 import { validationError, type ValidationOptions } from './simulate'
 import type { CellModel, TrackPanel, WsindyData } from './types'
@@ -47,8 +50,44 @@ export interface SpeciesConfig {
   minCells?: number
   /** Restarts of the two-component mixture. @default 20 */
   gmmRestarts?: number
+  /**
+   * true: `gmmRestarts` independent fits, accepted when their mean BIC beats one Gaussian, a cell in the new
+   * species when most fits put it in the low-error component (reference code); false: the best of the
+   * restarts decides (BIC and labels). @default true
+   */
+  gmmVote?: boolean
   /** Coefficients with log10|w| < max log10|w| − this are zeroed in the aggregate. @default 4 */
   aggregateDigits?: number
+  /**
+   * Merge rule (after the loop): a species is merged into an earlier one with the same 8-bit mode code
+   * when each of its active force laws differs from the earlier one's by less than this relative L2
+   * distance (forceDistance over r ∈ [0, min(2, r_max)] × θ ∈ {0, π/4, …, π}; drag over [0, s_max]).
+   * 0 disables this test.
+   * @default 0.1
+   */
+  mergeTolerance?: number
+  /**
+   * Merge rule, second test: a species is also merged into an earlier one when the earlier species' model
+   * gives its cells a median ΔV at most this factor times their median ΔV under their own model (measured
+   * on up to `mergeSample` of its cells) and below `acceptError`, or the other way round (then the merged
+   * species keeps the later model). 0 disables this test; both 0 = the paper's pipeline.
+   * @default 1.1
+   */
+  mergeErrorRatio?: number
+  /** Cells per species used by the ΔV test of the merge rule. @default 40 */
+  mergeSample?: number
+  /**
+   * After merging, give every modelled cell left unclassified to the species whose model validates it
+   * best, when that ΔV is below `acceptError` (not in the paper, where such cells stay unclassified).
+   * @default true
+   */
+  assignLeftovers?: boolean
+  /**
+   * Smallest separation D = √2·|μ₁ − μ₂|/√(σ₁² + σ₂²) (Ashman's D) of the two mixture components on
+   * log10 ΔV for a split to be accepted in addition to the BIC test; 0 = BIC alone (paper).
+   * @default 0
+   */
+  minSeparation?: number
   /** @default 0 */
   seed?: number
 }
@@ -69,6 +108,37 @@ export interface Species {
   meanValidationError: number
   /** How it was split off: 'gmm' (BIC accepted), 'all-remaining' (BIC rejected), 'final' (stopping rule). */
   rule: 'gmm' | 'all-remaining' | 'final'
+  /** Rounds (0-based) of the species merged into this one by the merge rule (absent if none). */
+  mergedFrom?: number[]
+}
+
+/** One pair examined by the merge rule: `species` (a round number) against the earlier `into`. */
+export interface MergeCheck {
+  species: number
+  into: number
+  /** Largest forceDistance over the active forces (Infinity when the codes differ). */
+  forceDistance: number
+  /** Median ΔV of a sample of `species`' cells under `into`'s model over their median under their own (NaN if not computed). */
+  errorRatio: number
+  /** The same with the roles swapped: `into`'s cells under `species`' model (NaN if not computed). */
+  reverseErrorRatio: number
+  merged: boolean
+}
+
+/** What one round of the species loop saw and decided. */
+export interface SpeciesRound {
+  /** Cells still unlabelled at the start of the round. */
+  cells: number[]
+  /** Mode code of the class whose mean model was validated, and how many admissible models were averaged. */
+  code: number
+  averaged: number
+  /** ΔV of the aggregate on each of `cells`. */
+  errors: Float64Array
+  /** The mixture test on log10 ΔV (absent when the stopping rule ended the loop first). */
+  gmm?: { deltaBic: number; means: [number, number]; sds: [number, number]; weights: [number, number]; separation: number; accepted: boolean }
+  /** Cells given to the new species this round. */
+  taken: number
+  rule: Species['rule']
 }
 
 export interface SpeciesResult {
@@ -80,10 +150,18 @@ export interface SpeciesResult {
   /** Per cell: p-score = ½ΔV + ½ residual of its model. */
   pScore: Float64Array
   species: Species[]
-  /** Species index of each cell, −1 = unclassified. */
+  /** Cells labelled by the leftover rule (`assignLeftovers`). */
+  leftoversAssigned: number
+  /** Every pair the merge rule looked at (species by round number), in order. */
+  mergeChecks: MergeCheck[]
+  /** Species index of each cell, −1 = unclassified (including the `tooShort` cells). */
   labels: Int32Array
+  /** Cells whose track is shorter than the test-function support 2m + 1: not modelled, labelled −1. */
+  tooShort: number[]
   /** ΔV of each cell under the aggregate model of the round in which it was labelled (or the last round). */
   validationErrors: Float64Array
+  /** One entry per round of (b)–(f), for diagnostics and the wizard's histograms. */
+  rounds: SpeciesRound[]
   /** Why the loop stopped. */
   stop: 'few-cells' | 'all-explained' | 'max-species' | 'no-admissible-class'
   /** Wall seconds: single-cell models; model replacement excluding its validation simulations; all validation simulations (and their count). */
@@ -93,13 +171,21 @@ export interface SpeciesResult {
 const now = () => (globalThis.performance ? performance.now() : Date.now())
 
 function histograms(data: WsindyData, bins: number): { rr: Float64Array; vv: Float64Array; v: Float64Array } {
-  const { n: N, L, positions: X, velocities: V } = data
+  const { n: N, L, positions: X, velocities: V, start, end } = data
   let maxR = 0, maxDV = 0, maxV = 0
-  const dr = (i: number, j: number, k: number) => Math.hypot(X[(i * L + k) * 2]! - X[(j * L + k) * 2]!, X[(i * L + k) * 2 + 1]! - X[(j * L + k) * 2 + 1]!)
-  const dv = (i: number, j: number, k: number) => Math.hypot(V[(i * L + k) * 2]! - V[(j * L + k) * 2]!, V[(i * L + k) * 2 + 1]! - V[(j * L + k) * 2 + 1]!)
+  const dist = (A: Float64Array, i: number, j: number, k: number) => {
+    const a = (i * L + k) * 2, b = (j * L + k) * 2
+    const x = A[a]! - A[b]!, y = A[a + 1]! - A[b + 1]!
+    return Math.sqrt(x * x + y * y)
+  }
+  const dr = (i: number, j: number, k: number) => dist(X, i, j, k)
+  const dv = (i: number, j: number, k: number) => dist(V, i, j, k)
+  const at = (i: number, k: number) => k >= start[i]! && k < end[i]!
   for (let k = 0; k < L; k++) for (let i = 0; i < N; i++) {
+    if (!at(i, k)) continue
     maxV = Math.max(maxV, Math.hypot(V[(i * L + k) * 2]!, V[(i * L + k) * 2 + 1]!))
     for (let j = i + 1; j < N; j++) {
+      if (!at(j, k)) continue
       maxR = Math.max(maxR, dr(i, j, k))
       maxDV = Math.max(maxDV, dv(i, j, k))
     }
@@ -107,8 +193,10 @@ function histograms(data: WsindyData, bins: number): { rr: Float64Array; vv: Flo
   const rr = new Float64Array(N * bins), vv = new Float64Array(N * bins), v = new Float64Array(N * bins)
   const bin = (x: number, mx: number) => Math.min(bins - 1, Math.floor((x / (mx || 1)) * bins))
   for (let k = 0; k < L; k++) for (let i = 0; i < N; i++) {
+    if (!at(i, k)) continue
     v[i * bins + bin(Math.hypot(V[(i * L + k) * 2]!, V[(i * L + k) * 2 + 1]!), maxV)]!++
     for (let j = i + 1; j < N; j++) {
+      if (!at(j, k)) continue
       const b1 = bin(dr(i, j, k), maxR), b2 = bin(dv(i, j, k), maxDV)
       rr[i * bins + b1]!++
       rr[j * bins + b1]!++
@@ -135,6 +223,95 @@ function kl(h: Float64Array, i: number, j: number, bins: number): number {
 }
 
 /**
+ * The merge rule (step (g), not in the paper): the mixture test on log10 ΔV also splits one population
+ * whose errors are not log-normal (e.g. a heavy tail of chaotic close encounters), so species are visited
+ * in order of identification and a later species joins the first earlier one that satisfies
+ *   (i)  same 8-bit mode code and every active force law within `mergeTolerance` (forceDistance over
+ *        r ∈ [0, min(2, r_max)] × θ ∈ {0, π/4, …, π}, drag over s ∈ [0, s_max]), or
+ *   (ii) the earlier species' model gives (up to `mergeSample` of) its cells a median ΔV at most
+ *        `mergeErrorRatio` times their median ΔV under their own model (`errors`) and below `acceptError`
+ *        (errorRatio is +∞ otherwise), or
+ *   (iii) the same with the roles swapped: the later species' model explains the earlier species' cells
+ *        as well; the merged species then takes the later model (its cells re-validated, `errors` updated).
+ * Returns the kept species (cells, mean ΔV, model and `mergedFrom` updated; indices not renumbered) and
+ * every pair examined. `validate(w, i, stopAbove)` is ΔV of model w on cell i (it may stop above `stopAbove`).
+ */
+export function mergeSpecies(
+  data: WsindyData,
+  species: Species[],
+  errors: Float64Array,
+  o: Pick<SpeciesConfig, 'mergeTolerance' | 'mergeErrorRatio' | 'mergeSample' | 'acceptError'>,
+  validate: (w: Float64Array, i: number, stopAbove: number) => number = (w, i, stopAbove) => validationError(data, w, i, { stopAbove }).error,
+  onCheck?: (message: string) => void,
+): { species: Species[]; checks: MergeCheck[] } {
+  const mergeTol = o.mergeTolerance ?? 0.1
+  const ratioTol = o.mergeErrorRatio ?? 1.1
+  const maxCheck = o.mergeSample ?? 40
+  const accept = o.acceptError ?? 0.05
+  const merged: Species[] = []
+  const checks: MergeCheck[] = []
+  if (!(mergeTol > 0) && !(ratioTol > 0)) return { species: species.slice(), checks }
+  const median = (xs: number[]) => {
+    const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+    return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : 0.5 * (v[v.length / 2 - 1]! + v[v.length / 2]!)) : NaN
+  }
+  const grid = { rMax: Math.min(2, data.rMax), sMax: data.sMax }
+  // Median ΔV of model `w` on a spread of `cellsIn` over their median ΔV under their own model; +∞ unless
+  // that median is also below acceptError (a model that explains neither set well proves nothing).
+  const crossRatio = (w: Float64Array, cellsIn: number[]) => {
+    const step = Math.max(1, Math.floor(cellsIn.length / maxCheck))
+    const sample = cellsIn.filter((_, q) => q % step === 0).slice(0, maxCheck)
+    const own = median(sample.map((i) => errors[i]!))
+    // Simulations may stop early well above the decisive value (only the median matters).
+    const cross = median(sample.map((i) => validate(w, i, Math.min(accept, Math.max(own, 1e-12) * ratioTol) * 4)))
+    return cross < accept ? cross / Math.max(own, 1e-300) : Infinity
+  }
+  for (const sp of species) {
+    let into: Species | undefined
+    let adopt = false
+    for (const t of merged) {
+      const forces = codeForces(sp.code)
+      const dist = t.code === sp.code ? Math.max(...(['ar', 'align', 'drag'] as const).map((k) => (forces[k] ? forceDistance(data.lib, t.w, sp.w, k, grid) : 0))) : Infinity
+      let ratio = NaN, reverse = NaN
+      if (!(dist < mergeTol) && ratioTol > 0 && sp.cells.length && t.cells.length) {
+        onCheck?.(`species ${sp.index + 1} vs ${t.index + 1}`)
+        ratio = crossRatio(t.w, sp.cells)
+        if (!(ratio <= ratioTol)) reverse = crossRatio(sp.w, t.cells)
+      }
+      const ok = dist < mergeTol || ratio <= ratioTol || reverse <= ratioTol
+      checks.push({ species: sp.index, into: t.index, forceDistance: dist, errorRatio: ratio, reverseErrorRatio: reverse, merged: ok })
+      if (ok) {
+        into = t
+        adopt = !(dist < mergeTol) && !(ratio <= ratioTol)
+        break
+      }
+    }
+    if (into) {
+      if (adopt) {
+        // The later species' model explains the earlier species' cells as well as their own: it becomes
+        // the model of the merged species (every earlier cell re-validated with it).
+        let s = 0
+        for (const i of into.cells) {
+          errors[i] = validate(sp.w, i, Infinity)
+          s += errors[i]!
+        }
+        into.meanValidationError = into.cells.length ? s / into.cells.length : NaN
+        into.w = sp.w
+        into.code = sp.code
+        into.codeString = sp.codeString
+        into.formulas = sp.formulas
+      }
+      const tot = into.cells.length + sp.cells.length
+      into.meanValidationError = tot ? (into.meanValidationError * into.cells.length + (sp.cells.length ? sp.meanValidationError * sp.cells.length : 0)) / tot : NaN
+      into.cells = into.cells.concat(sp.cells)
+      into.trackIds = into.trackIds.concat(sp.trackIds)
+      into.mergedFrom = (into.mergedFrom ?? []).concat(sp.index)
+    } else merged.push(sp)
+  }
+  return { species: merged, checks }
+}
+
+/**
  * Runs the whole pipeline on complete tracks (or on prepared data). `models` may hold precomputed
  * single-cell models (one per cell, index = cell), e.g. from a worker pool.
  */
@@ -155,46 +332,53 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
   }
   let validations = 0
   let tVal = 0
-  const validate = (w: ArrayLike<number>, i: number) => {
+  const validate = (w: ArrayLike<number>, i: number, stopAbove = Infinity) => {
     const t = now()
     validations++
-    const e = validationError(data, w, i, config.validation).error
+    const e = validationError(data, w, i, stopAbove < Infinity ? { ...config.validation, stopAbove } : config.validation).error
     tVal += now() - t
     return e
   }
+  const short = new Set(Array.from(data.tooShort))
+  const modelled = Array.from({ length: N }, (_, i) => i).filter((i) => !short.has(i))
+  if (!modelled.length) throw invalidInput(`tracks: expected at least one track of at least 2m + 1 = ${2 * data.m + 1} time points (the test-function support), got none (longest ${Math.max(...Array.from(data.end, (e, i) => e - data.start[i]!))})`)
 
   // (a) single-cell models.
   let t = now()
   const learned: CellModel[] = models ? models.slice() : []
   if (!models) {
+    const J = layout(data.lib).size
     for (let i = 0; i < N; i++) {
       report((0.4 * i) / N, 'single-cell models', `cell ${i + 1}/${N}`)
-      learned.push(learnCellModel(data, i, config.model))
+      learned.push(short.has(i) ? { cell: i, w: new Float64Array(J), code: 0, lambda: NaN, residual: Infinity, nnz: 0 } : learnCellModel(data, i, config.model))
     }
   }
   const modelsSeconds = (now() - t) / 1000
 
   // Model replacement.
   t = now()
-  const selfErr = new Float64Array(N)
-  for (let i = 0; i < N; i++) {
-    if (i % 8 === 0) report(0.4 + (0.05 * i) / N, 'self-validation')
+  const selfErr = new Float64Array(N).fill(Infinity)
+  modelled.forEach((i, q) => {
+    if (q % 8 === 0) report(0.4 + (0.05 * q) / modelled.length, 'self-validation')
     selfErr[i] = validate(learned[i]!.w, i)
-  }
+  })
   const own = Float64Array.from({ length: N }, (_, i) => 0.5 * selfErr[i]! + 0.5 * learned[i]!.residual)
   const replacedBy = Int32Array.from({ length: N }, (_, i) => i)
   const pScore = Float64Array.from(own)
   if (rep.enabled ?? true) {
     const bins = rep.bins ?? 50
-    const K = Math.min(rep.K ?? 20, N - 1)
-    const nCand = Math.min(rep.candidates ?? 200, N - 1)
+    const K = Math.min(rep.K ?? 20, modelled.length - 1)
+    const nCand = Math.min(rep.candidates ?? 200, modelled.length - 1)
     const H = histograms(data, bins)
     const { L, positions: X } = data
     const choice = Int32Array.from({ length: N }, (_, i) => i)
-    for (let i = 0; i < N; i++) {
-      report(0.45 + (0.2 * i) / N, 'model replacement', `cell ${i + 1}/${N}`)
-      const d0 = Array.from({ length: N }, (_, j) => [Math.hypot(X[i * L * 2]! - X[j * L * 2]!, X[i * L * 2 + 1]! - X[j * L * 2 + 1]!), j] as const)
-        .filter(([, j]) => j !== i)
+    modelled.forEach((i, qi) => {
+      report(0.45 + (0.2 * qi) / modelled.length, 'model replacement', `cell ${qi + 1}/${modelled.length}`)
+      // Candidates: the modelled cells nearest to i at i's first time (among those present then).
+      const k0 = data.start[i]!
+      const d0 = modelled
+        .filter((j) => j !== i && k0 >= data.start[j]! && k0 < data.end[j]!)
+        .map((j) => [Math.hypot(X[(i * L + k0) * 2]! - X[(j * L + k0) * 2]!, X[(i * L + k0) * 2 + 1]! - X[(j * L + k0) * 2 + 1]!), j] as const)
         .sort((a, b) => a[0] - b[0])
         .slice(0, nCand)
         .map(([, j]) => j)
@@ -204,8 +388,13 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
         .slice(0, K)
       let best = -1, bestNorm = Infinity, bestScore = own[i]!
       for (const [, j] of ranked) {
-        const sji = 0.5 * validate(learned[j]!.w, i) + 0.5 * learned[j]!.residual
         const sjj = own[j]!
+        // Admissible only if s_ji < min(⅔ s_ii, tol) and s_jj < tol; s_ji = ½ΔV_ji + ½ resid_j, so the
+        // simulation can stop once ΔV_ji ≥ 2·min(⅔ s_ii, tol) − resid_j (same decision, less work).
+        if (!(sjj < tol)) continue
+        const bound = 2 * Math.min((2 / 3) * own[i]!, tol) - learned[j]!.residual
+        if (!(bound > 0)) continue
+        const sji = 0.5 * validate(learned[j]!.w, i, bound) + 0.5 * learned[j]!.residual
         if ((2 / 3) * own[i]! > sji && Math.max(sji, sjj) < tol) {
           const nrm = Math.hypot(sji, sjj)
           if (nrm < bestNorm) {
@@ -219,7 +408,7 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
         choice[i] = best
         pScore[i] = bestScore
       }
-    }
+    })
     // Propagate chains i → j → k (stop at a fixed point or a cycle).
     for (let i = 0; i < N; i++) {
       let j = i
@@ -238,10 +427,12 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
   const labels = new Int32Array(N).fill(-1)
   const vErr = new Float64Array(N).fill(NaN)
   const species: Species[] = []
-  let remaining = Array.from({ length: N }, (_, i) => i)
+  let remaining = modelled.slice()
   let stop: SpeciesResult['stop'] = 'few-cells'
   const digits = config.aggregateDigits ?? 4
   let round = 0
+  const rounds: SpeciesRound[] = []
+  const minSeparation = config.minSeparation ?? 0
   for (;;) {
     if (remaining.length <= minCells) {
       stop = 'few-cells'
@@ -279,6 +470,8 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
     })
     remaining.forEach((i, q) => (vErr[i] = err[q]!))
     const bad = err.filter((e) => !(e < accept)).length / err.length
+    const roundInfo: SpeciesRound = { cells: remaining.slice(), code: modeCode(data.lib, w), averaged: good.length, errors: Float64Array.from(err), taken: 0, rule: 'final' }
+    rounds.push(roundInfo)
     const add = (cellsIn: number[], rule: Species['rule']) => {
       const idx = species.length
       let s = 0
@@ -298,18 +491,53 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
         meanValidationError: cellsIn.length ? s / cellsIn.length : NaN,
         rule,
       })
+      roundInfo.taken = cellsIn.length
+      roundInfo.rule = rule
       const inS = new Set(cellsIn)
       remaining = remaining.filter((i) => !inS.has(i))
     }
     if (bad > haltFrac) {
       // (e) one Gaussian vs two on log10 ΔV.
       const logE = err.map((e) => Math.log10(Math.max(e, 1e-12)))
-      const cmp = compareGmmBic(logE, config.gmmRestarts ?? 20, { seed: (config.seed ?? 0) + round })
+      const restarts = config.gmmRestarts ?? 20
+      const seed = (config.seed ?? 0) + 1000 * round
+      let inLower: (q: number) => boolean
+      let deltaBic: number
+      let best: GmmResult
+      if (config.gmmVote ?? true) {
+        // Reference `classify_models.m`: `restarts` independent two-component fits; accept if their mean BIC
+        // beats one Gaussian; a cell goes to the low-error component when more than half of the fits put it there.
+        const pts = { data: Float64Array.from(logE), n: logE.length, d: 1 }
+        const one = fitGmm(pts, { components: 1, restarts: 1 })
+        const votes = new Int32Array(logE.length)
+        let meanBic = 0
+        best = fitGmm(pts, { components: 2, restarts: 1, seed })
+        for (let r = 0; r < restarts; r++) {
+          const two = r === 0 ? best : fitGmm(pts, { components: 2, restarts: 1, seed: seed + r })
+          if (two.logLikelihood > best.logLikelihood) best = two
+          meanBic += two.bic / restarts
+          const lo = two.means[0]! <= two.means[1]! ? 0 : 1
+          for (let q = 0; q < logE.length; q++) if (two.labels[q] === lo) votes[q]!++
+        }
+        deltaBic = one.bic - meanBic
+        inLower = (q) => 2 * votes[q]! > restarts
+      } else {
+        const cmp = compareGmmBic(logE, restarts, { seed })
+        best = cmp.two
+        deltaBic = cmp.deltaBic
+        const lo = best.means[0]! <= best.means[1]! ? 0 : 1
+        inLower = (q) => cmp.two.labels[q] === lo
+      }
+      const lower = best.means[0]! <= best.means[1]! ? 0 : 1
+      const m2 = [best.means[lower]!, best.means[1 - lower]!] as [number, number]
+      const sd2 = [Math.sqrt(best.covariances[lower]!), Math.sqrt(best.covariances[1 - lower]!)] as [number, number]
+      const separation = (Math.SQRT2 * Math.abs(m2[1] - m2[0])) / Math.sqrt(sd2[0] ** 2 + sd2[1] ** 2 || 1e-300)
+      const accepted = deltaBic > 0 && separation >= minSeparation
+      roundInfo.gmm = { deltaBic, means: m2, sds: sd2, weights: [best.weights[lower]!, best.weights[1 - lower]!], separation, accepted }
       let chosen: number[]
       let rule: Species['rule']
-      if (cmp.prefersTwo) {
-        const lower = cmp.two.means[0]! <= cmp.two.means[1]! ? 0 : 1
-        chosen = remaining.filter((_, q) => cmp.two.labels[q] === lower)
+      if (accepted) {
+        chosen = remaining.filter((_, q) => inLower(q))
         rule = 'gmm'
         if (!chosen.length || chosen.length === remaining.length) {
           chosen = remaining.slice()
@@ -327,15 +555,50 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
     }
     round++
   }
+  // (g) merge over-split species (see mergeSpecies).
+  const { species: merged, checks: mergeChecks } = mergeSpecies(data, species, vErr, config, (w, i, stopAbove) => validate(w, i, stopAbove), (msg) => report(0.99, 'merge check', msg))
+  merged.forEach((sp, idx) => {
+    sp.index = idx
+    for (const i of sp.cells) labels[i] = idx
+  })
+  // (h) leftovers: a modelled cell still unclassified joins the species whose model gives it the smallest
+  // ΔV, if that ΔV is below acceptError (the paper's criterion for a cell explained by a model).
+  let assigned = 0
+  if ((config.assignLeftovers ?? true) && merged.length) {
+    for (const i of modelled) {
+      if (labels[i] !== -1) continue
+      let best = -1, bestE = accept
+      for (const sp of merged) {
+        const e = validate(sp.w, i, bestE)
+        if (e < bestE) {
+          bestE = e
+          best = sp.index
+        }
+      }
+      if (best >= 0) {
+        const sp = merged[best]!
+        sp.meanValidationError = (sp.meanValidationError * sp.cells.length + bestE) / (sp.cells.length + 1)
+        sp.cells.push(i)
+        sp.trackIds.push(data.ids[i]!)
+        labels[i] = best
+        vErr[i] = bestE
+        assigned++
+      }
+    }
+  }
   report(1, 'done')
   return {
     data,
     models: finalModels,
     replacedBy,
     pScore,
-    species,
+    species: merged,
+    mergeChecks,
+    leftoversAssigned: assigned,
     labels,
+    tooShort: Array.from(data.tooShort),
     validationErrors: vErr,
+    rounds,
     stop,
     timings: { modelsSeconds, replacementSeconds, validationSeconds: tVal / 1000, validations },
   }

@@ -13,9 +13,12 @@
 export type PairKernel = 'displacement' | 'unit'
 
 /**
- * Complete tracks of N cells observed at the same L equally spaced times t_k = t0 + k·dt.
+ * Tracks of N cells on one grid of L equally spaced times t_k = t0 + k·dt.
  * `positions` is N × L × 2 row-major: x-coordinate of cell i at time k is positions[(i·L + k)·2],
  * y is the next entry. Units: any length unit and time unit, used consistently.
+ * Cell i is observed on the grid indices start[i] ≤ k < end[i] (its span; every index in it finite);
+ * outside its span its entries are NaN and it is absent from every neighbourhood. Without `start`/`end`
+ * every track spans the whole grid (complete tracks).
  */
 export interface TrackPanel {
   n: number
@@ -25,6 +28,10 @@ export interface TrackPanel {
   positions: Float64Array
   /** Original track id of each cell (length n); cell index i is used when absent. */
   ids?: Int32Array
+  /** First grid index of each track (length n). @default all 0 */
+  start?: Int32Array
+  /** One past the last grid index of each track (length n). @default all L */
+  end?: Int32Array
 }
 
 /**
@@ -70,10 +77,22 @@ export interface WsindyData {
   L: number
   t0: number
   dt: number
-  /** N × L × 2, as in TrackPanel. */
+  /** N × L × 2, as in TrackPanel (NaN outside a track's span). */
   positions: Float64Array
-  /** Velocities by second-order finite differences, N × L × 2. */
+  /** Velocities by centred finite differences inside each track's span, N × L × 2 (NaN outside). */
   velocities: Float64Array
+  /** Span of each track on the grid: start[i] ≤ k < end[i]. */
+  start: Int32Array
+  end: Int32Array
+  /** Number of cells present at each grid time (length L). */
+  present: Int32Array
+  /**
+   * The N of the model's 1/N: 'all' = the number of tracks n at every time (the population, observed or
+   * not: the paper's model, and the synthetic benchmark's), 'present' = the cells present at that time.
+   */
+  meanField: 'all' | 'present'
+  /** Cells whose span is shorter than the test-function support 2m + 1: not modelled, labelled unassigned. */
+  tooShort: Int32Array
   lib: Library
   /** Test-function half-width (in samples) and power. */
   m: number

@@ -186,69 +186,103 @@ export function testFunctionPower(m: number, tau = 1e-10): number {
 }
 
 /**
- * Feature trajectories of focal cell i: out[(k·J + j)·2 + c] = coordinate c of library column j at
- * time k (J = library size), i.e.
- *   ar:    (1/N) Σ_{j'≠i} cos(nθ) L_l(αr) e^{−αr/2} k(x_i − x_j'),
- *   align: (1/N) Σ_{j'≠i} (1 + cos nθ) e^{−2^l r} (v_i − v_j'),
- *   drag:  (1/(N−1)) Σ_{j'≠i} (1 + cos nθ) |v_i|^l v_i,
- * with r = |x_i − x_j'|, cos θ = v_i·(x_j' − x_i)/(|v_i| r) (0 when v_i = 0).
+ * (r, out) ↦ out[l] = e^{−2^l r} for the library's alignment exponents l. When the exponents are
+ * consecutive integers (the default −2..5) one exponential and repeated squaring give them all.
+ */
+export function decayFunction(exponents: number[]): (r: number, out: Float64Array) => void {
+  const ne = exponents.length
+  const rates = exponents.map((l) => Math.pow(2, l))
+  let consecutive = true
+  for (let l = 1; l < ne; l++) if (exponents[l] !== exponents[l - 1]! + 1) consecutive = false
+  if (consecutive && Number.isInteger(exponents[0])) {
+    const r0 = rates[0]!
+    return (r, out) => {
+      let e = Math.exp(-r0 * r)
+      for (let l = 0; l < ne; l++) {
+        out[l] = e
+        e *= e
+      }
+    }
+  }
+  return (r, out) => {
+    for (let l = 0; l < ne; l++) out[l] = Math.exp(-rates[l]! * r)
+  }
+}
+
+/**
+ * Feature trajectories of focal cell i over its span start_i ≤ k < end_i: out[((k − start_i)·J + j)·2 + c]
+ * = coordinate c of library column j at time k (J = library size), i.e. with N_k the cells present at k
+ * and the sums over the other cells j' present at k,
+ *   ar:    (1/N_k) Σ_{j'} cos(nθ) L_l(αr) e^{−αr/2} k(x_i − x_j'),
+ *   align: (1/N_k) Σ_{j'} (1 + cos nθ) e^{−2^l r} (v_i − v_j'),
+ *   drag:  (1/(N_k − 1)) Σ_{j'} (1 + cos nθ) |v_i|^l v_i,
+ * with r = |x_i − x_j'|, cos θ = v_i·(x_j' − x_i)/(|v_i| r) (0 when v_i = 0); N_k − 1 = the others present.
+ * Complete tracks: N_k = N.
  */
 export function cellFeatures(data: WsindyData, i: number): Float64Array {
-  const { n: N, L, positions: X, velocities: V, lib } = data
+  const { n: N, L, positions: X, velocities: V, lib, start, end, present } = data
   const lay = layout(lib)
   const J = lay.size
-  const out = new Float64Array(L * J * 2)
+  const a0 = start[i]!, a1 = end[i]!
+  const out = new Float64Array((a1 - a0) * J * 2)
   const nR = lib.arRadial, ne = lib.alignExponents.length
-  const rates = lib.alignExponents.map((l) => Math.pow(2, l))
   const R = new Float64Array(nR)
+  const E = new Float64Array(ne)
   const accA = new Float64Array(lib.arModes * nR * 2)
   const accB = new Float64Array(lib.alignModes * ne * 2)
   const cosMean = new Float64Array(lib.dragModes)
   const unit = lib.kernel === 'unit'
-  for (let k = 0; k < L; k++) {
+  const aModes = lib.arModes, bModes = lib.alignModes
+  const decays = decayFunction(lib.alignExponents)
+  for (let k = a0; k < a1; k++) {
     const oi = (i * L + k) * 2
     const xi = X[oi]!, yi = X[oi + 1]!, vxi = V[oi]!, vyi = V[oi + 1]!
-    const sp = Math.hypot(vxi, vyi)
+    const sp = Math.sqrt(vxi * vxi + vyi * vyi)
     accA.fill(0)
     accB.fill(0)
     cosMean.fill(0)
+    let others = 0
     for (let j = 0; j < N; j++) {
-      if (j === i) continue
+      if (j === i || k < start[j]! || k >= end[j]!) continue
+      others++
       const oj = (j * L + k) * 2
       const dx = xi - X[oj]!, dy = yi - X[oj + 1]!
-      const r = Math.hypot(dx, dy)
+      const r = Math.sqrt(dx * dx + dy * dy)
       const c1 = sp > 0 && r > 0 ? -(vxi * dx + vyi * dy) / (sp * r) : 0
       const c2 = 2 * c1 * c1 - 1
       // ar
       const kx = unit ? (r > 0 ? dx / r : 0) : dx, ky = unit ? (r > 0 ? dy / r : 0) : dy
-      {
-        laguerreFunctions(lib.alpha * r, R)
-        for (let n = 0; n < lib.arModes; n++) {
-          const a = n === 0 ? 1 : n === 1 ? c1 : n === 2 ? c2 : Math.cos(n * Math.acos(c1))
-          for (let l = 0; l < nR; l++) {
-            const f = a * R[l]!
-            accA[(n * nR + l) * 2]! += f * kx
-            accA[(n * nR + l) * 2 + 1]! += f * ky
-          }
+      laguerreFunctions(lib.alpha * r, R)
+      for (let n = 0; n < aModes; n++) {
+        const a = n === 0 ? 1 : n === 1 ? c1 : n === 2 ? c2 : Math.cos(n * Math.acos(c1))
+        const ax = a * kx, ay = a * ky
+        const base = n * nR * 2
+        for (let l = 0; l < nR; l++) {
+          accA[base + 2 * l]! += ax * R[l]!
+          accA[base + 2 * l + 1]! += ay * R[l]!
         }
       }
       // align
       const dvx = vxi - V[oj]!, dvy = vyi - V[oj + 1]!
-      for (let l = 0; l < ne; l++) {
-        const e = Math.exp(-rates[l]! * r)
-        for (let n = 0; n < lib.alignModes; n++) {
-          const a = (n === 0 ? 2 : n === 1 ? 1 + c1 : n === 2 ? 1 + c2 : 1 + Math.cos(n * Math.acos(c1))) * e
-          accB[(n * ne + l) * 2]! += a * dvx
-          accB[(n * ne + l) * 2 + 1]! += a * dvy
+      decays(r, E)
+      for (let n = 0; n < bModes; n++) {
+        const a = n === 0 ? 2 : n === 1 ? 1 + c1 : n === 2 ? 1 + c2 : 1 + Math.cos(n * Math.acos(c1))
+        const ax = a * dvx, ay = a * dvy
+        const base = n * ne * 2
+        for (let l = 0; l < ne; l++) {
+          accB[base + 2 * l]! += ax * E[l]!
+          accB[base + 2 * l + 1]! += ay * E[l]!
         }
       }
       for (let n = 0; n < lib.dragModes; n++) cosMean[n]! += n === 0 ? 2 : n === 1 ? 1 + c1 : 1 + Math.cos(n * Math.acos(c1))
     }
-    const base = k * J * 2
-    for (let q = 0; q < accA.length; q++) out[base + lay.ar * 2 + q] = accA[q]! / N
-    for (let q = 0; q < accB.length; q++) out[base + lay.align * 2 + q] = accB[q]! / N
+    const Nk = data.meanField === 'present' ? present[k]! : N
+    const base = (k - a0) * J * 2
+    for (let q = 0; q < accA.length; q++) out[base + lay.ar * 2 + q] = accA[q]! / Nk
+    for (let q = 0; q < accB.length; q++) out[base + lay.align * 2 + q] = accB[q]! / Nk
     for (let n = 0; n < lib.dragModes; n++) {
-      const a = cosMean[n]! / (N - 1)
+      // Alone at time k: the angular mean of 1 + cos nθ over a uniform θ (2 for n = 0, 1 otherwise).
+      const a = others > 0 ? cosMean[n]! / others : n === 0 ? 2 : 1
       let s = 1
       for (let l = 0; l < lib.dragPowers; l++) {
         const col = lay.drag + n * lib.dragPowers + l
@@ -263,22 +297,23 @@ export function cellFeatures(data: WsindyData, i: number): Float64Array {
 
 /**
  * The weak-form system of focal cell i: rows (q, c) for test-function centres q = 0..Q−1
- * (centre index m + q, Q = L − 2m) and coordinates c = 0, 1;
+ * (centre index start_i + m + q, Q = (end_i − start_i) − 2m) and coordinates c = 0, 1;
  *   b_{q,c} = Δt Σ_k φ̈_q(t_k) x_{i,c}(t_k),  G_{(q,c), j} = Δt Σ_k φ_q(t_k) F_{j,c}(t_k)
  * (trapezoid rule; φ_q and its derivatives vanish at both ends of its support).
  */
 export function weakSystem(data: WsindyData, i: number, features: Float64Array = cellFeatures(data, i)): { G: Float64Array; b: Float64Array; rows: number; cols: number } {
-  const { L, m, p, dt, lib, positions } = data
+  const { L, m, p, dt, lib, positions, start, end } = data
   const J = layout(lib).size
-  const Q = L - 2 * m
+  const a0 = start[i]!
+  const Q = end[i]! - a0 - 2 * m
   const { phi, phiDD } = testFunction(m, p, dt)
-  const rows = 2 * Q
+  const rows = 2 * Math.max(0, Q)
   const G = new Float64Array(rows * J), b = new Float64Array(rows)
   for (let q = 0; q < Q; q++) {
     for (let c = 0; c < 2; c++) {
       const row = 2 * q + c
       let s = 0
-      for (let k = 0; k <= 2 * m; k++) s += phiDD[k]! * positions[(i * L + q + k) * 2 + c]!
+      for (let k = 0; k <= 2 * m; k++) s += phiDD[k]! * positions[(i * L + a0 + q + k) * 2 + c]!
       b[row] = dt * s
       const g = G.subarray(row * J, row * J + J)
       for (let k = 0; k <= 2 * m; k++) {

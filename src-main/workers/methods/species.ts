@@ -1,7 +1,12 @@
-/** Job handler: WSINDy species identification on a tracks dataset (2-D, complete tracks on one time grid). */
+/**
+ * Job handler: WSINDy species identification on a tracks dataset (2-D, tracks on one time grid; tracks may
+ * start and end at different times, gaps inside a track are filled by PCHIP only when `fillGaps` is set;
+ * tracks shorter than the test-function support are reported and labelled unclassified).
+ */
 import { SpeciesParams } from '@shared/methods'
 import { invalidInput } from '@shared/errors'
 import { identifySpecies, panelFromTracks } from '../../engines/wsindy/index'
+import { speciesFigureArrays } from '../../io/report/species'
 import type { Handler } from '../handlers'
 import { requireDataset } from './dataset'
 
@@ -20,9 +25,9 @@ export const speciesHandler: Handler = async (input, ctx) => {
     x[i] = pos.data[2 * i]!
     y[i] = pos.data[2 * i + 1]!
   }
-  const panel = panelFromTracks({ trackId: track, time, x, y })
+  const panel = panelFromTracks({ trackId: track, time, x, y }, { partial: true, fillGaps: p.fillGaps })
   const t0 = performance.now()
-  const r = identifySpecies(panel, { maxSpecies: p.maxSpecies, acceptError: p.acceptError, gmmRestarts: p.gmmRestarts, prepare: { rFar: p.rFar }, seed: input.seed ?? 0 }, {
+  const r = identifySpecies(panel, { maxSpecies: p.maxSpecies, acceptError: p.acceptError, gmmRestarts: p.gmmRestarts, mergeTolerance: p.mergeTolerance, ...(p.mergeTolerance > 0 ? {} : { mergeErrorRatio: 0 }), prepare: { rFar: p.rFar }, seed: input.seed ?? 0 }, {
     signal: ctx.signal,
     onProgress: (q) => ctx.progress(q.fraction, q.stage, q.message ?? ''),
   })
@@ -38,6 +43,8 @@ export const speciesHandler: Handler = async (input, ctx) => {
     metrics: {
       species: r.species.map((s) => ({ label: `S${s.index + 1}`, cells: s.cells.length, code: s.codeString, meanValidationError: s.meanValidationError, formulas: s.formulas })),
       unclassified: Array.from(r.labels).filter((l) => l < 0).length,
+      tooShort: { tracks: r.tooShort.length, trackIds: r.tooShort.map((i) => panel.ids[i]!), minLength: 2 * r.data.m + 1 },
+      gapsFilled: panel.filled,
       stop: r.stop,
       cells: panel.n ?? ids.length,
       seconds: (performance.now() - t0) / 1000,
@@ -45,5 +52,7 @@ export const speciesHandler: Handler = async (input, ctx) => {
     },
     labels: { label },
     summary: { species: r.species.length },
+    // GMM rounds (log10 ΔV + mixture) and force-law curves, drawn by the report and the Figures panel.
+    arrays: speciesFigureArrays(r),
   }
 }
