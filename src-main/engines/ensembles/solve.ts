@@ -4,16 +4,16 @@ import { createRng } from '../stats/random'
 import { costStack, objective, type Stack } from './costs'
 import { updateTheta } from './dynamics'
 import { entropicPlans } from './entropic'
-import { ExactPlanSolver } from './exact'
+import { restrictedPlans } from './restricted'
 import { labelsFromPlans } from './labels'
-import { trajectoryHypotheses } from './init'
+import { hypothesisSeeds, relaxedBcd, swapSearch } from './hypotheses'
 import type { EnsembleConfig, EnsembleProblem, EnsembleRestart, EnsembleResult, Snapshot } from './types'
 
 export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   restarts: 10,
   affine: false,
   solver: 'auto',
-  exactMaxVariables: 40_000,
+  exactMaxVariables: 1_000_000,
   tol: 1e-7,
   maxIter: 100,
   epsRelative: 1e-3,
@@ -21,6 +21,11 @@ export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   maxSweeps: 2000,
   seed: 0,
   initFromTrajectories: true,
+  screenStarts: 30,
+  polishRatio: 1.5,
+  swapStarts: 2,
+  lpRounds: 3,
+  seedPoints: 150,
   anneal: Array.from({ length: 30 }, (_, i) => 3 * Math.pow(1e-3 / 3, i / 29)),
 }
 
@@ -30,7 +35,7 @@ function validate(p: EnsembleProblem): Float64Array[] {
   if (S.length < 2) throw invalidInput(`Ensemble separation needs at least 2 time points, got ${S.length}`)
   const d = S[0]!.d
   let total = NaN
-  return S.map((s, t) => {
+  const weights = S.map((s, t) => {
     if (s.d !== d) throw invalidInput(`Snapshot ${t} has dimension ${s.d}, snapshot 0 has ${d}: every time point needs the same features`)
     if (s.n < 1) throw invalidInput(`Snapshot ${t} is empty`)
     if (s.x.length !== s.n * s.d) throw invalidInput(`Snapshot ${t}: expected ${s.n}×${s.d} = ${s.n * s.d} values, got ${s.x.length}`)
@@ -47,6 +52,9 @@ function validate(p: EnsembleProblem): Float64Array[] {
       throw invalidInput(`Snapshot ${t} has total weight ${sum}, snapshot 0 has ${total}: the total mass must be the same at every time`)
     return a
   })
+  const minN = Math.min(...S.map((s) => s.n))
+  if (K > minN) throw invalidInput(`K = ${K} ensembles cannot be separated with ${minN} particles at the smallest time point: expected K ≤ ${minN}`)
+  return weights
 }
 
 function randomTheta(rng: ReturnType<typeof createRng>, d: number, affine: boolean): Float64Array {
@@ -71,7 +79,7 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
   let solverReason: string
   if (cfg.solver === 'auto') {
     solver = vars <= cfg.exactMaxVariables ? 'exact' : 'entropic'
-    solverReason = `${solver === 'exact' ? 'exact LP (HiGHS)' : 'entropic (KL projections)'}: ${vars.toLocaleString('en-US')} plan variables ${solver === 'exact' ? '≤' : '>'} ${cfg.exactMaxVariables.toLocaleString('en-US')}`
+    solverReason = `${solver === 'exact' ? 'exact LP (HiGHS, column generation)' : 'entropic (KL projections)'}: ${vars.toLocaleString('en-US')} plan variables ${solver === 'exact' ? '≤' : '>'} ${cfg.exactMaxVariables.toLocaleString('en-US')}`
   } else {
     solver = cfg.solver
     solverReason = `${solver} (chosen by the user)`
@@ -81,75 +89,92 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     throw invalidInput(`This problem has ${vars.toLocaleString('en-US')} plan variables and would need about ${(bytes / 2 ** 30).toFixed(1)} GiB; subsample the snapshots (fewer particles per time point) or reduce K.`)
 
   const rng = createRng(cfg.seed)
-  const exact = solver === 'exact' ? await ExactPlanSolver.create(K, N, weights) : null
   const restarts: EnsembleRestart[] = []
-  let hyp: Float64Array[] | false | undefined
   let best: { theta: Float64Array[]; P: Stack; obj: number; trace: number[]; converged: boolean; restart: number } | null = null
-  try {
-    for (let r = 0; r < cfg.restarts; r++) {
-      let theta: Float64Array[]
-      let hypotheses = false
-      if (r === 0 && cfg.init) theta = cfg.init.map((x) => Float64Array.from(x))
-      else if (r % 2 === 0 && cfg.initFromTrajectories && !cfg.affine && (hyp ??= trajectoryHypotheses(snaps, K, rng) ?? false) !== false) {
-        // Every other restart starts from trajectory hypotheses, jittered after the first.
-        theta = (hyp as Float64Array[]).map((a) => Float64Array.from(a, (v) => (r === 0 ? v : v + 0.1 * rng.normal() * Math.abs(v))))
-        hypotheses = true
-      } else theta = Array.from({ length: K }, () => randomTheta(rng, d, cfg.affine))
-      // Deterministic annealing: a few block-coordinate sweeps with soft (strongly entropic)
-      // plans first, ε decreasing, so θ settles in a good basin before hard plans lock the
-      // assignment in (the same idea that keeps soft k-means out of poor local minima).
-      // Restarts also differ in how hot they start (all of the schedule, the last 3/4, 1/2, 1/4):
-      // starting very hot finds the right basin on some problems, a cooler start on others.
-      const skip = hypotheses ? cfg.anneal.length : Math.floor(((r % 4) * cfg.anneal.length) / 4)
-      for (const er of cfg.anneal.slice(skip)) {
-        checkAborted(ctx)
-        const C = costStack(snaps, theta, cfg.affine)
-        const e = entropicPlans(snaps, weights, C, { epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300, ctx })
-        theta = updateTheta(snaps, e.P, theta, cfg.affine)
-        // Symmetry breaking: at high ε ensembles with equal θ get equal plans and would stay
-        // equal for ever; a small random kick lets them split as ε decreases.
-        for (const th of theta) {
-          let rms = 0
-          for (let q = 0; q < th.length; q++) rms += th[q]! * th[q]!
-          rms = Math.sqrt(rms / th.length) || 1
-          for (let q = 0; q < th.length; q++) th[q] = th[q]! + 0.05 * rms * rng.normal()
-        }
+  // Data-driven starts (hypotheses.ts), screened by the cheap relaxed descent; computed on at most
+  // seedPoints points per time point so their cost does not grow with the data.
+  const screened = cfg.initFromTrajectories && !cfg.affine && cfg.restarts > (cfg.init ? 1 : 0) ? seededStarts(snaps, weights, K, cfg, rng, ctx) : []
+  // Only starts whose relaxed objective is within polishRatio of the best one get the exact
+  // descent; with data-driven starts there are no random restarts after them.
+  const starts = screened.filter((s) => s.cost <= cfg.polishRatio * screened[0]!.cost).map((s) => s.theta)
+  const seededRun = starts.length > 0
+  for (let r = 0; r < cfg.restarts; r++) {
+    let theta: Float64Array[]
+    let seeded = false
+    if (r === 0 && cfg.init) theta = cfg.init.map((x) => Float64Array.from(x))
+    else if (starts.length) {
+      theta = starts.shift()!
+      seeded = true
+    } else if (seededRun) break
+    else theta = Array.from({ length: K }, () => randomTheta(rng, d, cfg.affine))
+    // Deterministic annealing: a few block-coordinate sweeps with soft (strongly entropic)
+    // plans first, ε decreasing, so θ settles in a good basin before hard plans lock the
+    // assignment in (the same idea that keeps soft k-means out of poor local minima).
+    // Restarts also differ in how hot they start (all of the schedule, the last 3/4, 1/2, 1/4):
+    // starting very hot finds the right basin on some problems, a cooler start on others.
+    const skip = seeded || (r === 0 && cfg.init) ? cfg.anneal.length : Math.floor(((r % 4) * cfg.anneal.length) / 4)
+    for (const er of cfg.anneal.slice(skip)) {
+      checkAborted(ctx)
+      const C = costStack(snaps, theta, cfg.affine)
+      const e = entropicPlans(snaps, weights, C, { epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300, ctx })
+      theta = updateTheta(snaps, e.P, theta, cfg.affine)
+      // Symmetry breaking: at high ε ensembles with equal θ get equal plans and would stay
+      // equal for ever; a small random kick lets them split as ε decreases.
+      for (const th of theta) {
+        let rms = 0
+        for (let q = 0; q < th.length; q++) rms += th[q]! * th[q]!
+        rms = Math.sqrt(rms / th.length) || 1
+        for (let q = 0; q < th.length; q++) th[q] = th[q]! + 0.05 * rms * rng.normal()
       }
-      let prev = Infinity
-      const trace: number[] = []
-      let P: Stack = []
-      let converged = false
-      let it = 0
-      for (; it < cfg.maxIter; it++) {
-        checkAborted(ctx)
-        const C = costStack(snaps, theta, cfg.affine)
-        if (exact) P = (await exact.solve(C, ctx)).P
-        else {
-          const e = entropicPlans(snaps, weights, C, { epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, ctx })
-          if (!e.converged && e.marginalError > 1e-2)
-            throw numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${cfg.epsRelative}) or use solver=exact.`)
-          P = e.P
-        }
-        theta = updateTheta(snaps, P, theta, cfg.affine)
-        const obj = objective(costStack(snaps, theta, cfg.affine), P)
-        trace.push(obj)
-        ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
-        if (!Number.isFinite(obj)) break
-        // Stop when a whole sweep (plans, then θ) no longer lowers the objective.
-        if (Number.isFinite(prev) && prev - obj <= cfg.tol * Math.max(Math.abs(prev), 1e-300)) {
-          converged = true
-          it++
-          break
-        }
-        prev = obj
-      }
-      const obj = trace.at(-1) ?? Infinity
-      restarts.push({ restart: r, objective: obj, iterations: it, converged, trace })
-      if (!best || obj < best.obj) best = { theta, P, obj, trace, converged, restart: r }
-      ctx?.onProgress?.({ fraction: (r + 1) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `best objective ${best.obj.toPrecision(6)}`, loss: best.obj })
     }
-  } finally {
-    exact?.dispose()
+    let prev = Infinity
+    const trace: number[] = []
+    let P: Stack = []
+    let columnSet: Uint8Array | undefined
+    let converged = false
+    // Exact mode: while θ moves, each plan step runs at most lpRounds pricing rounds (still a
+    // descent step: the previous plan's columns are always in the restricted LP); once the
+    // objective stalls, the plan step runs to the proven optimum before convergence is declared.
+    let certify = false
+    let planOptimal = true
+    let it = 0
+    for (; it < cfg.maxIter; it++) {
+      checkAborted(ctx)
+      const C = costStack(snaps, theta, cfg.affine)
+      if (solver === 'exact') {
+        const rp = await restrictedPlans(C, N, weights, P.length ? P : null, { columnSet, maxRounds: certify ? 50 : cfg.lpRounds }, ctx)
+        P = rp.P
+        columnSet = rp.columnSet
+        planOptimal = rp.optimal
+      } else {
+        const e = entropicPlans(snaps, weights, C, { epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, ctx })
+        if (!e.converged && e.marginalError > 1e-2)
+          throw numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${cfg.epsRelative}) or use solver=exact.`)
+        P = e.P
+      }
+      theta = updateTheta(snaps, P, theta, cfg.affine)
+      const obj = objective(costStack(snaps, theta, cfg.affine), P)
+      trace.push(obj)
+      ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
+      if (!Number.isFinite(obj)) break
+      // Stop when a whole sweep (plans, then θ) no longer lowers the objective.
+      if (Number.isFinite(prev) && prev - obj <= cfg.tol * Math.max(Math.abs(prev), 1e-300)) {
+        if (!planOptimal && !certify) {
+          certify = true
+          prev = Math.min(prev, obj)
+          continue
+        }
+        converged = true
+        it++
+        break
+      }
+      certify = false
+      prev = obj
+    }
+    const obj = trace.at(-1) ?? Infinity
+    restarts.push({ restart: r, objective: obj, iterations: it, converged, trace })
+    if (!best || obj < best.obj) best = { theta, P, obj, trace, converged, restart: r }
+    ctx?.onProgress?.({ fraction: (r + 1) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `best objective ${best.obj.toPrecision(6)}`, loss: best.obj })
   }
   const b = best!
   const { labels, confidence, ensembleMass } = labelsFromPlans(b.P, N)
@@ -166,4 +191,51 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     trace: b.trace,
     converged: b.converged,
   }
+}
+
+/**
+ * Starting θ sets from trajectory hypotheses (hypotheses.ts), each run through the relaxed block
+ * coordinate descent, together with variants that replace one matrix of the best sets by a random
+ * one (an ensemble the hypotheses missed) and plain random starts; up to `screenStarts` in all,
+ * returned lowest relaxed objective first, near-duplicates dropped. Empty when no hypotheses exist.
+ */
+export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: number, cfg: Required<Omit<EnsembleConfig, 'init'>>, rng: ReturnType<typeof createRng>, ctx?: EngineContext): { theta: Float64Array[]; cost: number }[] {
+  const d = snaps[0]!.d
+  // Subsample for seeding (uniform weights on the subsample).
+  const sub: Snapshot[] = snaps.map((s) => {
+    if (s.n <= cfg.seedPoints) return s
+    const pick = rng.permutation(s.n).subarray(0, cfg.seedPoints)
+    const x = new Float64Array(pick.length * d)
+    pick.forEach((i, q) => x.set(s.x.subarray(i * d, (i + 1) * d), q * d))
+    return { x, n: pick.length, d }
+  })
+  const w = sub.map((s, t) => (s === snaps[t] ? weights[t]! : new Float64Array(s.n).fill(1 / s.n)))
+  ctx?.onProgress?.({ fraction: 0, stage: 'hypotheses', message: 'trajectory hypotheses' })
+  const h = hypothesisSeeds(sub, w, K, rng)
+  if (!h) return []
+  const cands: Float64Array[][] = h.sets.map((s) => s.map((a) => Float64Array.from(a)))
+  for (const base of h.sets.slice(0, 3))
+    for (let k = 0; k < K; k++) cands.push(base.map((a, q) => (q === k ? rng.normals(d * d) : Float64Array.from(a))))
+  while (cands.length < cfg.screenStarts) cands.push(Array.from({ length: K }, () => rng.normals(d * d)))
+  const screened: { theta: Float64Array[]; cost: number }[] = []
+  cands.slice(0, Math.max(cfg.screenStarts, 1)).forEach((c, q) => {
+    checkAborted(ctx)
+    screened.push(relaxedBcd(sub, w, c))
+    ctx?.onProgress?.({ fraction: 0, stage: 'screening starts', message: `start ${q + 1}, relaxed objective ${screened.at(-1)!.cost.toPrecision(4)}` })
+  })
+  screened.sort((a, b) => a.cost - b.cost)
+  // Swap search from the best screened starts (pool: the hypotheses' shortlist).
+  for (let q = 0; q < Math.min(cfg.swapStarts, screened.length); q++) {
+    checkAborted(ctx)
+    screened.push(swapSearch(sub, w, screened[q]!, h.shortlist))
+    ctx?.onProgress?.({ fraction: 0, stage: 'swap search', message: `start ${q + 1}, relaxed objective ${screened.at(-1)!.cost.toPrecision(4)}` })
+  }
+  screened.sort((a, b) => a.cost - b.cost)
+  const out: { theta: Float64Array[]; cost: number }[] = []
+  const n2 = (a: Float64Array) => a.reduce((s, v) => s + v * v, 0)
+  for (const s of screened) {
+    const dup = out.some((o) => s.theta.every((a) => o.theta.some((b) => n2(a.map((v, q) => v - b[q]!)) <= 1e-4 * Math.max(n2(b), 1e-12))))
+    if (!dup) out.push(s)
+  }
+  return out
 }

@@ -8,8 +8,13 @@
  *   min Σ_k Σ_t ⟨C_k^t(θ_k), P_k^t⟩,   C_k^t(i, j) = ‖x_{t+1}(j) − A_k x_t(i) − b_k‖²
  *   s.t. Σ_k P_k^0 1 = a_0;  Σ_k (P_k^t)ᵀ 1 = a_{t+1} (all t);  (P_k^{t−1})ᵀ 1 = P_k^t 1 (all k, 1 ≤ t ≤ T−1)
  *
- * solved by block coordinate descent: plans for fixed θ (exact LP, or entropic by iterated
- * KL projections), then θ by weighted least squares; restarts from random θ, lowest objective kept.
+ * solved by block coordinate descent: plans for fixed θ (exact LP by column generation, or
+ * entropic by iterated KL projections), then θ by weighted least squares; lowest objective over
+ * restarts kept. The paper restarts from random θ, which lands in poor local optima on most draws
+ * of its own benchmark; here the restarts start from data-driven θ (hypotheses.ts: trajectory
+ * hypotheses, K-sets scored by a relaxation of the plan LP, screened by a cheap relaxed descent
+ * and a swap search), with annealed random starts only where no hypotheses exist (affine model,
+ * fewer than d + 2 time points).
  */
 
 /** One snapshot: N points in d dimensions, row-major, with optional weights (default uniform). */
@@ -30,18 +35,28 @@ export interface EnsembleProblem {
 export type PlanSolver = 'auto' | 'exact' | 'entropic'
 
 export interface EnsembleConfig {
-  /** Random restarts from θ with i.i.d. N(0, 1) entries; the lowest objective is kept. @default 10 */
+  /**
+   * Restarts of the exact (or entropic) block coordinate descent at most; the lowest objective is
+   * kept. From the screened data-driven starts when there are any (see initFromTrajectories,
+   * polishRatio), else from θ with i.i.d. N(0, 1) entries (annealed). @default 10
+   */
   restarts?: number
   /** Fit x_{t+1} = A_k x_t + b_k instead of A_k x_t. @default false */
   affine?: boolean
   /**
-   * 'auto' uses the exact LP while K·Σ_t N_t·N_{t+1} ≤ exactMaxVariables, else entropic. Each exact
-   * solve re-optimises the whole joint LP (seconds at 10^5 variables), so the entropic mode is the
-   * default beyond small problems. @default 'auto'
+   * 'auto' uses the exact LP while K·Σ_t N_t·N_{t+1} ≤ exactMaxVariables, else entropic. The exact
+   * step solves the joint LP by column generation (restricted.ts: each particle's nearest predicted
+   * targets, then columns with negative reduced cost until none is left), so it stays fast well
+   * beyond the dense LP's reach. @default 'auto'
    */
   solver?: PlanSolver
-  /** @default 40000 */
+  /** @default 1_000_000 */
   exactMaxVariables?: number
+  /**
+   * Exact mode: pricing rounds of the column generation per plan step while θ still moves; the
+   * last plan step before convergence always runs to the proven LP optimum. @default 3
+   */
+  lpRounds?: number
   /** Block coordinate descent stops when the relative objective decrease is below this. @default 1e-7 */
   tol?: number
   /** @default 100 */
@@ -62,10 +77,23 @@ export interface EnsembleConfig {
    */
   anneal?: number[]
   /**
-   * Every other restart starts from trajectory hypotheses (init.ts: chains of d + 1 points that
-   * predict a point of the next snapshot) instead of random θ; linear case with ≥ d + 2 time points. @default true
+   * Restarts start from data-driven θ (hypotheses.ts: trajectory hypotheses, regression sets
+   * scored by the relaxed objective), screened with the cheap relaxed descent, best first; the
+   * remaining restarts are annealed random starts. Linear case with ≥ d + 2 time points. @default true
    */
   initFromTrajectories?: boolean
+  /** Starts screened by the relaxed descent before the exact restarts (hypothesis sets, their variants, random). @default 30 */
+  screenStarts?: number
+  /**
+   * With data-driven starts, only the screened starts whose relaxed objective is at most
+   * polishRatio × the best one get the exact block coordinate descent (at most `restarts` of
+   * them), and no random restarts follow. @default 1.5
+   */
+  polishRatio?: number
+  /** Best screened starts refined by the swap search (hypotheses.ts swapSearch). @default 2 */
+  swapStarts?: number
+  /** Points per time point used for seeding and screening at most (a random subsample beyond). @default 150 */
+  seedPoints?: number
   /** Initial parameters for the first restart (e.g. from a previous run). */
   init?: Float64Array[]
 }

@@ -1,0 +1,495 @@
+/**
+ * Data-driven starting points for the block coordinate descent (linear case). Not part of the
+ * paper, which restarts from random θ: the paper's problem is then solved unchanged from these
+ * starts, and the lowest objective wins as before.
+ *
+ * 1. Hypotheses, RANSAC-style (Fischler & Bolles 1981). Under x_{t+1} = A x_t, d + 1
+ *    consecutive points of one particle determine A: A [x_0 … x_{d−1}] = [x_1 … x_d]. For each
+ *    particle i of snapshot 0, every chain (i, j, l, …) with one point in each of snapshots 1..d
+ *    gives an A; the chain is extended to every later snapshot by the nearest neighbour of A x,
+ *    and the extension distances, relative to the size of the predicted moves, rank it (a true
+ *    chain follows its particle; a chance fit drifts). The `perParticle` best chains are refitted
+ *    by least squares over their whole trajectory. Needs T + 1 ≥ d + 2 time points;
+ *    O(N_0 · N_1 ⋯ N_d · T · N), sampled beyond `chainsPerParticle` chains per particle.
+ * 2. Score. Each hypothesis is scored by least trimmed squares over mutual nearest-neighbour
+ *    pairs (A x_t(i), x_{t+1}(j)) of all transitions (each point in at most one pair), with
+ *    C-step refits (FAST-LTS, Rousseeuw & Van Driessen 2006); the `pool` best distinct ones are kept.
+ * 3. Sets. Every K-subset of the `shortlist` best is scored by the relaxed objective
+ *    (relaxedObjective: per transition one exact OT with cost min_k C_k^t — a lower bound of the
+ *    plan LP that ignores only the mass-consistency rows, and a sharp criterion: the true θ scores
+ *    at noise level, wrong sets far above). The best sets are the starts; relaxedBcd (cheap
+ *    descent on the relaxation) and swapSearch (swap one matrix for one of the pool) refine them.
+ */
+import { exactOt } from '../ot/index'
+import { KdTree } from '../knn/index'
+import type { Rng } from '../stats/random'
+import type { Snapshot } from './types'
+
+export interface HypothesisOptions {
+  /** Chains examined per particle of snapshot 0 (all of them when N_1 ⋯ N_d is at most this, else sampled). @default 20000 */
+  chainsPerParticle?: number
+  /** Best chains per particle refitted over their whole trajectory. @default 3 */
+  perParticle?: number
+  /** Trimmed score of a hypothesis: the h = ⌈trim · Σ_t N_t / K⌉ best mutual pairs. @default 0.5 */
+  trim?: number
+  /** C-step refits per hypothesis. @default 2 */
+  refine?: number
+  /** Distinct best-scoring hypotheses from which the K-sets are formed. @default 10 */
+  shortlist?: number
+  /** Distinct best-scoring hypotheses returned as `shortlist` (the pool of the swap search). @default 40 */
+  pool?: number
+  /** K-subsets of the shortlist scored at most (in lexicographic order). @default 400 */
+  maxSubsets?: number
+  /** Starting sets returned at most. @default 10 */
+  sets?: number
+}
+
+export interface HypothesisSeeds {
+  /** Starting sets of K matrices (d×d row-major), lowest relaxed objective first. */
+  sets: Float64Array[][]
+  /** Relaxed plan objective of each set (relaxedObjective). */
+  costs: number[]
+  /** The `pool` distinct best-scoring hypotheses, best first (the first `shortlist` form the sets). */
+  shortlist: Float64Array[]
+  reconstruction: Reconstruction
+}
+
+/** Nearest point of a snapshot: brute force for small n, kd-tree otherwise. */
+class Nearest {
+  private tree: KdTree | null
+  index = -1
+  dist2 = Infinity
+  constructor(private readonly s: Snapshot) {
+    this.tree = s.n > 256 ? KdTree.build({ data: s.x, n: s.n, d: s.d }) : null
+  }
+  query(q: Float64Array): void {
+    if (this.tree) {
+      const r = this.tree.knnPoint(q, 1)
+      this.index = r.indices[0]!
+      this.dist2 = r.distances[0]! ** 2
+      return
+    }
+    const { x, n, d } = this.s
+    let best = Infinity
+    let bi = -1
+    if (d === 2) {
+      const q0 = q[0]!, q1 = q[1]!
+      for (let j = 0; j < n; j++) {
+        const a = x[2 * j]! - q0, b = x[2 * j + 1]! - q1
+        const e = a * a + b * b
+        if (e < best) (best = e), (bi = j)
+      }
+    } else
+      for (let j = 0; j < n; j++) {
+        let e = 0
+        for (let c = 0; c < d; c++) e += (x[j * d + c]! - q[c]!) ** 2
+        if (e < best) (best = e), (bi = j)
+      }
+    this.index = bi
+    this.dist2 = best
+  }
+}
+
+export function invert(m: Float64Array, d: number): Float64Array | null {
+  const a = Float64Array.from(m)
+  const inv = new Float64Array(d * d)
+  for (let i = 0; i < d; i++) inv[i * d + i] = 1
+  for (let c = 0; c < d; c++) {
+    let p = c
+    for (let r = c + 1; r < d; r++) if (Math.abs(a[r * d + c]!) > Math.abs(a[p * d + c]!)) p = r
+    const piv = a[p * d + c]!
+    if (Math.abs(piv) < 1e-12) return null
+    if (p !== c)
+      for (let k = 0; k < d; k++) {
+        ;[a[c * d + k], a[p * d + k]] = [a[p * d + k]!, a[c * d + k]!]
+        ;[inv[c * d + k], inv[p * d + k]] = [inv[p * d + k]!, inv[c * d + k]!]
+      }
+    for (let k = 0; k < d; k++) {
+      a[c * d + k] = a[c * d + k]! / piv
+      inv[c * d + k] = inv[c * d + k]! / piv
+    }
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue
+      const f = a[r * d + c]!
+      if (f === 0) continue
+      for (let k = 0; k < d; k++) {
+        a[r * d + k] = a[r * d + k]! - f * a[c * d + k]!
+        inv[r * d + k] = inv[r * d + k]! - f * inv[c * d + k]!
+      }
+    }
+  }
+  return inv
+}
+
+function matVec(A: Float64Array, x: Float64Array, xo: number, d: number, out: Float64Array): void {
+  for (let r = 0; r < d; r++) {
+    let v = 0
+    for (let c = 0; c < d; c++) v += A[r * d + c]! * x[xo + c]!
+    out[r] = v
+  }
+}
+
+/** Least squares A = (Σ y xᵀ)(Σ x xᵀ)⁻¹ over pairs (null when singular). */
+function lsFit(S: Float64Array, R: Float64Array, d: number): Float64Array | null {
+  const Si = invert(S, d)
+  if (!Si) return null
+  const A = new Float64Array(d * d)
+  for (let r = 0; r < d; r++)
+    for (let c = 0; c < d; c++) {
+      let v = 0
+      for (let k = 0; k < d; k++) v += R[r * d + k]! * Si[k * d + c]!
+      A[r * d + c] = v
+    }
+  return A
+}
+
+
+/** Accumulates Σ w x xᵀ and Σ w y xᵀ of the pairs of a trajectory. */
+function accumulate(snaps: Snapshot[], traj: Int32Array, w: number, S: Float64Array, R: Float64Array): void {
+  const d = snaps[0]!.d
+  for (let t = 0; t + 1 < snaps.length; t++) {
+    const x = snaps[t]!.x, y = snaps[t + 1]!.x
+    const a = traj[t]! * d, b = traj[t + 1]! * d
+    for (let r = 0; r < d; r++)
+      for (let c = 0; c < d; c++) {
+        S[r * d + c] = S[r * d + c]! + w * x[a + r]! * x[a + c]!
+        R[r * d + c] = R[r * d + c]! + w * y[b + r]! * x[a + c]!
+      }
+  }
+}
+
+/** Mean squared one-step residual of a trajectory under A. */
+function residual(snaps: Snapshot[], traj: Int32Array, A: Float64Array, p: Float64Array): number {
+  const d = snaps[0]!.d
+  let e = 0
+  for (let t = 0; t + 1 < snaps.length; t++) {
+    matVec(A, snaps[t]!.x, traj[t]! * d, d, p)
+    const y = snaps[t + 1]!.x, b = traj[t + 1]! * d
+    for (let r = 0; r < d; r++) e += (y[b + r]! - p[r]!) ** 2
+  }
+  return e / (snaps.length - 1)
+}
+
+export interface Reconstruction {
+  /** Per particle of snapshot 0: its reconstructed trajectory (index at every time). */
+  trajectories: Int32Array[]
+  /** Per particle: least-squares A of its trajectory (d×d row-major) and its mean squared residual. */
+  A: Float64Array[]
+  residual: Float64Array
+  /** Least-squares A of every kept chain (perParticle per particle). */
+  candidates: Float64Array[]
+}
+
+/**
+ * Step 1: for every particle of snapshot 0 (sampled when there are more than `particles`), the
+ * chains of one point per snapshot 1..d determine A; each chain is extended to the later snapshots
+ * by nearest neighbours of A x, and the extension residual ranks the chains. The `perParticle`
+ * best are refitted by least squares over the whole trajectory; the lowest residual wins.
+ */
+export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chainsPerParticle?: number; perParticle?: number; particles?: number } = {}): Reconstruction | null {
+  const d = snaps[0]!.d
+  const T1 = snaps.length
+  if (T1 < d + 2) return null
+  const chainsPer = o.chainsPerParticle ?? 20_000
+  const keepPer = o.perParticle ?? 3
+  const near = snaps.map((s) => new Nearest(s))
+  const s0 = snaps[0]!
+  const firsts = s0.n > (o.particles ?? 2000) ? rng.permutation(s0.n).subarray(0, o.particles ?? 2000) : Int32Array.from({ length: s0.n }, (_, i) => i)
+  const combos = snaps.slice(1, d + 1).reduce((p, s) => p * s.n, 1)
+  const X = new Float64Array(d * d)
+  const Y = new Float64Array(d * d)
+  const A = new Float64Array(d * d)
+  const p = new Float64Array(d)
+  const idx = new Int32Array(T1)
+  const out: Reconstruction = { trajectories: [], A: [], residual: new Float64Array(firsts.length), candidates: [] }
+  firsts.forEach((i0, f) => {
+    const best: { err: number; traj: Int32Array }[] = []
+    let worst = Infinity
+    idx[0] = i0
+    const visit = () => {
+      for (let c = 0; c < d; c++)
+        for (let r = 0; r < d; r++) {
+          X[r * d + c] = snaps[c]!.x[idx[c]! * d + r]!
+          Y[r * d + c] = snaps[c + 1]!.x[idx[c + 1]! * d + r]!
+        }
+      const Xi = invert(X, d)
+      if (!Xi) return
+      for (let r = 0; r < d; r++)
+        for (let c = 0; c < d; c++) {
+          let v = 0
+          for (let k = 0; k < d; k++) v += Y[r * d + k]! * Xi[k * d + c]!
+          A[r * d + c] = v
+        }
+      // Extension distances relative to the size of the predicted moves (scale-free: a chain
+      // through points near a fixed point of A is not cheap just because everything there is small).
+      let err = 0
+      let e2 = 0
+      let m2 = 0
+      let c0 = 0
+      for (let r = 0; r < d; r++) c0 += Y[r * d + d - 1]! ** 2
+      for (let t = d + 1; t < T1 && err < worst; t++) {
+        matVec(A, snaps[t - 1]!.x, idx[t - 1]! * d, d, p)
+        near[t]!.query(p)
+        idx[t] = near[t]!.index
+        e2 += near[t]!.dist2
+        for (let r = 0; r < d; r++) m2 += p[r]! ** 2
+        err = e2 / (m2 + c0)
+      }
+      if (err < worst) {
+        best.push({ err, traj: Int32Array.from(idx) })
+        if (best.length > keepPer) {
+          best.sort((a, b) => a.err - b.err)
+          best.length = keepPer
+        }
+        if (best.length === keepPer) worst = best[keepPer - 1]!.err
+      }
+    }
+    if (combos <= chainsPer) {
+      const loop = (level: number) => {
+        if (level > d) return visit()
+        for (let i = 0; i < snaps[level]!.n; i++) {
+          idx[level] = i
+          loop(level + 1)
+        }
+      }
+      loop(1)
+    } else
+      for (let q = 0; q < chainsPer; q++) {
+        for (let level = 1; level <= d; level++) idx[level] = rng.int(snaps[level]!.n)
+        visit()
+      }
+    let bestA: Float64Array | null = null
+    let bestRes = Infinity
+    let bestTraj = best[0]?.traj ?? Int32Array.from(idx)
+    for (const b of best) {
+      const S = new Float64Array(d * d)
+      const R = new Float64Array(d * d)
+      accumulate(snaps, b.traj, 1, S, R)
+      const Af = lsFit(S, R, d)
+      if (!Af) continue
+      if (Af.every(Number.isFinite)) out.candidates.push(Af)
+      let size = 0
+      for (let t = 1; t < T1; t++) for (let r = 0; r < d; r++) size += snaps[t]!.x[b.traj[t]! * d + r]! ** 2
+      const e = residual(snaps, b.traj, Af, p) / (size / (T1 - 1))
+      if (e < bestRes) (bestRes = e), (bestA = Af), (bestTraj = b.traj)
+    }
+    out.trajectories.push(bestTraj)
+    out.A.push(bestA ?? new Float64Array(d * d).fill(NaN))
+    out.residual[f] = bestRes
+  })
+  return out
+}
+
+/**
+ * Mutual nearest-neighbour pairs between the predictions A x_t(i) and the points x_{t+1}(j), over
+ * all transitions: each prediction and each point in at most one pair, so an A cannot explain more
+ * particles than there are (a contraction that maps everything into a dense region explains few).
+ */
+function mutualPairs(snaps: Snapshot[], A: Float64Array): { t: Int32Array; i: Int32Array; j: Int32Array; e: Float64Array } {
+  const d = snaps[0]!.d
+  const T = snaps.length - 1
+  const ts: number[] = [], is: number[] = [], js: number[] = [], es: number[] = []
+  const p = new Float64Array(d)
+  for (let t = 0; t < T; t++) {
+    const x = snaps[t]!, y = snaps[t + 1]!
+    const P = new Float64Array(x.n * d)
+    for (let i = 0; i < x.n; i++) {
+      matVec(A, x.x, i * d, d, p)
+      P.set(p, i * d)
+    }
+    const toY = new Nearest(y)
+    const toP = new Nearest({ x: P, n: x.n, d })
+    const fwd = new Int32Array(x.n)
+    const fe = new Float64Array(x.n)
+    for (let i = 0; i < x.n; i++) {
+      toY.query(P.subarray(i * d, (i + 1) * d))
+      fwd[i] = toY.index
+      fe[i] = toY.dist2
+    }
+    for (let j = 0; j < y.n; j++) {
+      toP.query(y.x.subarray(j * d, (j + 1) * d))
+      const i = toP.index
+      if (fwd[i] === j) ts.push(t), is.push(i), js.push(j), es.push(fe[i]!)
+    }
+  }
+  return { t: Int32Array.from(ts), i: Int32Array.from(is), j: Int32Array.from(js), e: Float64Array.from(es) }
+}
+
+/** Trimmed score of A (sum of the h smallest mutual-pair residuals, missing pairs at `pad`) with C-step refits. */
+function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, steps: number): { A: Float64Array; score: number; pairs: number } {
+  const d = snaps[0]!.d
+  let cur = A
+  for (let it = 0; ; it++) {
+    const mp = mutualPairs(snaps, cur)
+    const order = Array.from(mp.e.keys()).sort((a, b) => mp.e[a]! - mp.e[b]!)
+    const use = order.slice(0, h)
+    let score = 0
+    for (const q of use) score += mp.e[q]!
+    const pad = use.length ? 4 * mp.e[use[use.length - 1]!]! : Infinity
+    score += (h - use.length) * pad
+    if (it >= steps || use.length < d) return { A: cur, score, pairs: mp.e.length }
+    const S = new Float64Array(d * d)
+    const R = new Float64Array(d * d)
+    for (const q of use) {
+      const x = snaps[mp.t[q]!]!.x, y = snaps[mp.t[q]! + 1]!.x
+      const a = mp.i[q]! * d, b = mp.j[q]! * d
+      for (let r = 0; r < d; r++)
+        for (let c = 0; c < d; c++) {
+          S[r * d + c] = S[r * d + c]! + x[a + r]! * x[a + c]!
+          R[r * d + c] = R[r * d + c]! + y[b + r]! * x[a + c]!
+        }
+    }
+    const next = lsFit(S, R, d)
+    if (!next || !next.every(Number.isFinite)) return { A: cur, score, pairs: mp.e.length }
+    cur = next
+  }
+}
+
+/** Lower bound of the plan LP for fixed θ: per transition, one OT with cost min_k C_k^t (no mass-consistency rows). */
+export function relaxedObjective(snaps: Snapshot[], weights: Float64Array[], theta: Float64Array[]): number {
+  const d = snaps[0]!.d
+  let total = 0
+  const p = new Float64Array(d)
+  for (let t = 0; t + 1 < snaps.length; t++) {
+    const x = snaps[t]!, y = snaps[t + 1]!
+    const C = new Float64Array(x.n * y.n).fill(Infinity)
+    for (const A of theta)
+      for (let i = 0; i < x.n; i++) {
+        matVec(A, x.x, i * d, d, p)
+        for (let j = 0; j < y.n; j++) {
+          let e = 0
+          for (let r = 0; r < d; r++) e += (y.x[j * d + r]! - p[r]!) ** 2
+          if (e < C[i * y.n + j]!) C[i * y.n + j] = e
+        }
+      }
+    total += exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: C }).cost
+  }
+  return total
+}
+
+function* subsets(M: number, K: number, from = 0, acc: number[] = []): Generator<number[]> {
+  if (acc.length === K) {
+    yield acc.slice()
+    return
+  }
+  for (let c = from; c <= M - (K - acc.length); c++) {
+    acc.push(c)
+    yield* subsets(M, K, c + 1, acc)
+    acc.pop()
+  }
+}
+
+/**
+ * Starting sets of K matrices for the linear case; null when the data cannot support chains
+ * (fewer than d + 2 time points) or fewer than K distinct hypotheses were found.
+ */
+export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: number, rng: Rng, o: HypothesisOptions = {}): HypothesisSeeds | null {
+  const d = snaps[0]!.d
+  const rec = reconstructTrajectories(snaps, rng, { chainsPerParticle: o.chainsPerParticle, perParticle: o.perParticle })
+  if (!rec) return null
+  const trim = o.trim ?? 0.5
+  const M = Math.max(K, o.shortlist ?? 10)
+  const maxSets = o.sets ?? 10
+  let transitions = 0
+  for (let t = 0; t + 1 < snaps.length; t++) transitions += snaps[t]!.n
+  const h = Math.max(d + 1, Math.ceil((trim * transitions) / K))
+  const refined = rec.candidates.map((A) => refineHypothesis(snaps, A, h, o.refine ?? 2)).sort((a, b) => a.score - b.score)
+  const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0))
+  const pool: typeof refined = []
+  for (const r of refined) {
+    if (pool.every((c) => norm(c.A.map((v, q) => v - r.A[q]!)) > 0.1 * Math.max(norm(c.A), 1e-12))) pool.push(r)
+    if (pool.length >= Math.max(M, o.pool ?? 40)) break
+  }
+  const short = pool.slice(0, M)
+  if (short.length < K) return null
+  const scored: { S: number[]; cost: number }[] = []
+  let count = 0
+  for (const S of subsets(short.length, K)) {
+    if (++count > (o.maxSubsets ?? 400)) break
+    scored.push({ S, cost: relaxedObjective(snaps, weights, S.map((c) => short[c]!.A)) })
+  }
+  scored.sort((a, b) => a.cost - b.cost)
+  const chosen = scored.slice(0, maxSets)
+  return { sets: chosen.map((s) => s.S.map((c) => Float64Array.from(short[c]!.A))), costs: chosen.map((s) => s.cost), shortlist: pool.map((s) => s.A), reconstruction: rec }
+}
+
+/**
+ * Cheap block coordinate descent on the relaxation (relaxedObjective): per transition one exact OT
+ * with cost min_k C_k^t, every transported pair credited to its cheapest ensemble, then each A_k by
+ * weighted least squares on its pairs. Monotone (the relaxed cost never increases); used to screen
+ * many starts before the exact joint LP polishes the best.
+ */
+export function relaxedBcd(snaps: Snapshot[], weights: Float64Array[], theta0: Float64Array[], maxIter = 30): { theta: Float64Array[]; cost: number; iterations: number } {
+  const d = snaps[0]!.d
+  const K = theta0.length
+  let theta: Float64Array[] = theta0.map((a) => Float64Array.from(a))
+  let prev = Infinity
+  const p = new Float64Array(d)
+  let it = 0
+  for (; it < maxIter; it++) {
+    const S = Array.from({ length: K }, () => new Float64Array(d * d))
+    const R = Array.from({ length: K }, () => new Float64Array(d * d))
+    let cost = 0
+    for (let t = 0; t + 1 < snaps.length; t++) {
+      const x = snaps[t]!, y = snaps[t + 1]!
+      const C = new Float64Array(x.n * y.n).fill(Infinity)
+      const arg = new Int8Array(x.n * y.n)
+      theta.forEach((A, k) => {
+        for (let i = 0; i < x.n; i++) {
+          matVec(A, x.x, i * d, d, p)
+          for (let j = 0; j < y.n; j++) {
+            let e = 0
+            for (let r = 0; r < d; r++) e += (y.x[j * d + r]! - p[r]!) ** 2
+            if (e < C[i * y.n + j]!) (C[i * y.n + j] = e), (arg[i * y.n + j] = k)
+          }
+        }
+      })
+      const ot = exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: C })
+      cost += ot.cost
+      const { rows, cols, values } = ot.plan
+      for (let q = 0; q < values.length; q++) {
+        const i = rows[q]!, j = cols[q]!, v = values[q]!
+        const k = arg[i * y.n + j]!
+        for (let r = 0; r < d; r++)
+          for (let c = 0; c < d; c++) {
+            S[k]![r * d + c] = S[k]![r * d + c]! + v * x.x[i * d + r]! * x.x[i * d + c]!
+            R[k]![r * d + c] = R[k]![r * d + c]! + v * y.x[j * d + r]! * x.x[i * d + c]!
+          }
+      }
+    }
+    if (cost >= prev * (1 - 1e-9)) {
+      prev = Math.min(prev, cost)
+      break
+    }
+    prev = cost
+    theta = theta.map((A, k): Float64Array => {
+      const n = lsFit(S[k]!, R[k]!, d)
+      return n && n.every(Number.isFinite) ? n : A
+    })
+  }
+  return { theta, cost: prev, iterations: it }
+}
+
+/**
+ * Swap search on the relaxed objective: replace one matrix of θ by one of the pool whenever that
+ * lowers relaxedObjective the most, re-run the relaxed descent, repeat until no swap helps (or
+ * `passes` times). Finds an ensemble that the K-subsets of the shortlist missed.
+ */
+export function swapSearch(snaps: Snapshot[], weights: Float64Array[], start: { theta: Float64Array[]; cost: number }, pool: Float64Array[], passes = 6): { theta: Float64Array[]; cost: number } {
+  let cur = start
+  for (let pass = 0; pass < passes; pass++) {
+    let best: Float64Array[] | null = null
+    let bestCost = cur.cost
+    for (let k = 0; k < cur.theta.length; k++)
+      for (const c of pool) {
+        const trial = cur.theta.map((a, q) => (q === k ? c : a))
+        const v = relaxedObjective(snaps, weights, trial)
+        if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
+      }
+    if (!best) break
+    const b = relaxedBcd(snaps, weights, best)
+    if (!(b.cost < cur.cost * (1 - 1e-9))) break
+    cur = { theta: b.theta, cost: b.cost }
+  }
+  return cur
+}
