@@ -20,6 +20,10 @@ export const EnsembleParams = z
     tol: z.number().positive().default(1e-7).describe('stop when the relative objective decrease falls below this'),
     /** @default 1e-3 */
     epsRelative: z.number().positive().default(1e-3).describe('entropic mode: regularisation relative to the mean cost'),
+    /** @default false */
+    chooseK: z.boolean().default(false).describe('choose K by the objective elbow: fit K = 1..maxK and keep the K after the largest drop (evidence in the run)'),
+    /** @default 5 */
+    maxK: z.number().int().min(2).max(10).default(5).describe('largest K tried when chooseK is on'),
   })
   .strict()
 export type EnsembleParams = z.infer<typeof EnsembleParams>

@@ -180,7 +180,7 @@ export function buildModelFile(store: ProjectStore, runId: number): ModelFile {
     const p = EnsembleParams.parse(run.params)
     const theta = store.getArtifact({ runId }, 'theta')
     if (!theta) throw invalidInput(`Run ${runId} has no theta artifact (A_k); re-run it.`)
-    model = { K: p.K, d, affine: p.affine, theta: encodeArray(Float64Array.from(theta.data), theta.shape) }
+    model = { K: theta.shape[0] ?? p.K, d, affine: p.affine, theta: encodeArray(Float64Array.from(theta.data), theta.shape) }
   } else if (method === 'species') {
     model = { species: metrics.species ?? [] }
   } else {

@@ -273,6 +273,13 @@ function ensemblesResults(c: Ctx): string {
     })
     out.push('<h3>Clouds by ensemble</h3><div class="grid">' + figs.join('') + '</div>')
   } else out.push(note(c, 'One-feature data: clouds are not drawn as scatter plots.'))
+  const ck = m.chooseK as { K: number; objectives: number[]; drops: (number | null)[]; reason: string } | undefined
+  if (ck && ck.objectives.length > 1 && ck.objectives.every(Number.isFinite)) {
+    const y = ck.objectives
+    out.push('<h3>Choice of K</h3>')
+    out.push(figure(c, { kind: 'line', title: 'Optimal objective per K', width: 520, height: 260, x: { label: 'K' }, y: { label: 'objective J(K)', scale: y.every((v) => v > 0) ? 'log' : 'linear' }, series: [{ name: 'J(K)', x: y.map((_, i) => i + 1), y }] }, `Objective of the best fit for each K; K = ${ck.K} was chosen: ${ck.reason}`))
+    out.push(htmlTable({ caption: 'Evidence for K', columns: [{ key: 'K', label: 'K', align: 'right' }, { key: 'J', label: 'J(K)', align: 'right' }, { key: 'drop', label: 'J(K−1)/J(K)', align: 'right' }], rows: y.map((j, i) => ({ K: i + 1, J: j, drop: ck.drops[i] ?? null })) }))
+  }
   const trace = c.store.getArtifact({ runId: c.run.id }, 'trace')?.data
   if (trace && trace.length > 1 && Array.from(trace).every(Number.isFinite)) {
     const y = Array.from(trace)
