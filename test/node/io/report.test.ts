@@ -104,7 +104,7 @@ describe('HTML report', () => {
     for (const f of scatters) expect(f.marks).toBe(24)
     expect(r.figures).toBe(figs.length)
     // Methods paragraph and citation.
-    expect(section(html, 'methods-text')).toMatch(/K = 2 ensembles.*2 random restarts.*random seed 3/)
+    expect(section(html, 'methods-text')).toMatch(/K = 2 ensembles.*random restarts \(2\).*random seed 3/)
     expect(section(html, 'references')).toContain('Mixtures of ensembles')
     expect(externalRefs(html)).toEqual([])
     expect(html).not.toMatch(/<script/i)
