@@ -422,15 +422,8 @@ class Problem {
       for (let j = 0; j < m; j++) {
         const thr = fi + G[j]!
         if (!(thr > 0)) continue
-        const sMax = p2 ? 2 * thr : thr * thr
-        let sq = 0
-        const yo = j * d
-        for (let k = 0; k < d; k++) {
-          const t = X[xo + k]! - Y[yo + k]!
-          sq += t * t
-          if (sq >= sMax) break
-        }
-        if (sq >= sMax) continue
+        const sq = partialSquaredDistance(X, xo, Y, j * d, d, p2 ? 2 * thr : thr * thr)
+        if (sq < 0) continue
         const c = p2 ? 0.5 * sq : Math.sqrt(sq)
         {
           if (w === cap) {
@@ -479,15 +472,8 @@ class Problem {
         const thr = fg + lim // kept iff c < thr
         K[off + j] = 0
         if (!(thr > 0)) continue
-        const sMax = p2 ? 2 * thr : thr * thr
-        let sq = 0
-        const yo = j * d
-        for (let k = 0; k < d; k++) {
-          const t = X[xo + k]! - Y[yo + k]!
-          sq += t * t
-          if (sq >= sMax) break
-        }
-        if (sq >= sMax) continue
+        const sq = partialSquaredDistance(X, xo, Y, j * d, d, p2 ? 2 * thr : thr * thr)
+        if (sq < 0) continue
         const z = (fg - (p2 ? 0.5 * sq : Math.sqrt(sq))) * inv
         if (z > F32_LOG_MAX) return this.dropDense()
         if (z > DENSE_LOG_FLOOR) K[off + j] = Math.exp(z)
@@ -992,4 +978,18 @@ export function solveStabilised(pb: StabilisedProblem, o: StabilisedOptions, deb
     errorHistory: run.errorHistory,
     stats: { ...stats, nnz: probs.reduce((s, pr) => s + pr.nnz, 0) },
   }
+}
+
+/**
+ * ‖X[xo..xo+d) − Y[yo..yo+d)‖², or −1 as soon as the partial sum reaches `limit` (the pair cannot
+ * be a kernel candidate): the candidate scans stop most pairs after one or two coordinates.
+ */
+function partialSquaredDistance(X: Float64Array, xo: number, Y: Float64Array, yo: number, d: number, limit: number): number {
+  let sq = 0
+  for (let k = 0; k < d; k++) {
+    const t = X[xo + k]! - Y[yo + k]!
+    sq += t * t
+    if (sq >= limit) return -1
+  }
+  return sq
 }
