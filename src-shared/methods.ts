@@ -68,7 +68,7 @@ export const WlmParams = z
   .object({
     epochs: z.number().int().min(1).max(1_000_000).default(500).describe('training epochs'),
     lr: lr(1e-3).describe('Adam learning rate'),
-    friction: z.number().min(0).default(1).describe('friction γ (initial value when learned)'),
+    friction: z.number().min(0).default(1).describe('friction γ (initial value when learned): 0 inertial; ≳ 10/Δt (Δt = snapshot gap) starts overdamped, for populations that move by gradient flow / diffusion'),
     learnFriction: z.boolean().default(true).describe('learn γ'),
     initialVelocity: z.enum(['zero', 'ot', 'data']).default('ot').describe('initial velocities: zero, estimated by OT between the first two snapshots, or the dataset velocity columns'),
   })

@@ -5,12 +5,14 @@
  * With step h and m = e^{−γh/2}, each step (the force is reused from the previous step):
  *   v½ = m v + c F(x, t);   x ← x + h v½;   t ← t + h;   F ← F(x, t);   v ← m v½ + c F
  * and the kick coefficient c is, by `scheme`:
- * - 'exponential' (default): c = (1 − m)/γ = (h/2)·(1 − e^{−z})/z with z = γh/2, the exact kick
+ * - 'exponential' (default of these functions): c = (1 − m)/γ = (h/2)·(1 − e^{−z})/z with z = γh/2, the exact kick
  *   of dv/dt = F − γv over h/2 with F frozen, so the scheme is consistent with the ODE above for
  *   every γ (c → h/2 as γ → 0: plain velocity Verlet, symplectic, energy error O(h²)).
  * - 'reference': c = m·h/2 + (1 − m), the reference code's interpolation between the inertial
  *   kick h/2 and "unit mobility" 1 (overdamped limit x ← x + h F). For γ > 0 it is *not* the ODE
- *   above (for small h it scales the force by about 1 + γ); kept for parity with the paper.
+ *   above: for small h it is dv/dt = (1 + γ)F − γv, and for γh ≫ 1 it is x ← x + hF, the
+ *   gradient flow with unit mobility, whatever γ. The default of training (train.ts), because
+ *   with it a learned or large γ can make the dynamics first order without forces ∝ γ.
  * With γ = 0 both are velocity Verlet. Friction may be a tensor (learnable), then m and c are
  * differentiated.
  */

@@ -47,13 +47,27 @@ export type InitialVelocity = 'given' | 'zero' | 'ot'
 export interface WlmTrainConfig {
   /** Network size (peers.md §2.4 for the paper's). @default hidden 32, heads 2, layers 2, ff 64, no time embedding */
   architecture?: Partial<Omit<WlmArchitecture, 'dim'>>
-  /** Friction γ (fixed), or its initial value when `learnFriction`. @default 0 */
+  /**
+   * Friction γ (fixed), or its initial value when `learnFriction`. For populations that move by
+   * gradient flow / diffusion with zero initial velocity (the GF-SDE benchmark), start overdamped:
+   * γ·h_train ≫ 1 (e.g. 10/h_train) — learning γ up from 1 is too slow in CPU-sized runs (γ went
+   * 1 → 1.7 in 200 epochs). @default 0
+   */
   friction?: number
   /** Learn γ = e^ρ (ρ₀ = log max(γ₀, 0.01)). @default false */
   learnFriction?: boolean
   /** Learning rate of ρ (Adam, no weight decay). @default 1e-2 */
   frictionLr?: number
-  /** Integrator kick coefficient (integrator.ts). @default 'exponential' */
+  /**
+   * Integrator kick coefficient (integrator.ts). 'reference' (the paper's) is, for small h, the ODE
+   * dv/dt = (1 + γ)F − γv: its terminal velocity (1 + 1/γ)F → F, so a large γ gives the
+   * first-order gradient flow x' = F ("unit mobility") with forces of the same size as the
+   * velocities. Under 'exponential' (dv/dt = F − γv exactly) the terminal velocity is F/γ: an
+   * overdamped flow needs forces ∝ γ, so the friction gradient pushes γ *down* and a population
+   * that moves by diffusion / gradient flow is fitted inertially (x − x₀ ≈ ½Ft²), which
+   * overshoots beyond the training window (issue 8: GF-SDE forecasts worse than "no motion").
+   * @default 'reference'
+   */
   scheme?: IntegratorScheme
   /** v_0: measured (`velocities[0]`), zero, or OT-matched μ_0 → μ_1 (velocity.ts). @default 'given' if velocities[0] exists, else 'ot' */
   initialVelocity?: InitialVelocity
@@ -219,7 +233,7 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
   const progressEvery = positiveInt('progressEvery', config.progressEvery ?? 10)
   const checkpointEvery = positiveInt('checkpointEvery', config.checkpointEvery ?? 0, 0)
   const seed = config.seed ?? 0
-  const scheme = config.scheme ?? 'exponential'
+  const scheme = config.scheme ?? 'reference'
   if (scheme !== 'exponential' && scheme !== 'reference') throw invalidInput(`wlm: expected scheme 'exponential' or 'reference', got ${String(scheme)}`)
   const rng = createRng(seed + 1)
   const blur = config.blur === undefined ? estimateBlur(problem.snapshots, rng.fork()) : positive('blur', config.blur)

@@ -198,8 +198,10 @@ export function buildModelFile(store: ProjectStore, runId: number): ModelFile {
     } else {
       const p = WlmParams.parse(run.params)
       const minGap = Math.min(...times.slice(1).map((t, i) => t - times[i]!))
-      // As the job handler trains it (workers/methods/dynamics.ts): default architecture and scheme, 5 evaluation substeps per gap.
-      const spec: WlmModelSpec = { architecture: resolveArchitecture(d), friction: p.friction, learnFriction: p.learnFriction, scheme: 'exponential', evalStep: minGap / 5, seed }
+      // Runs record the spec they trained with (metrics.spec); runs from before that used the default
+      // architecture, the 'exponential' scheme and 5 evaluation substeps per gap.
+      const recorded = metrics.spec as WlmModelSpec | undefined
+      const spec: WlmModelSpec = recorded ?? { architecture: resolveArchitecture(d), friction: p.friction, learnFriction: p.learnFriction, scheme: 'exponential', evalStep: minGap / 5, seed }
       model = { spec, initialVelocity: p.initialVelocity, weights: encodeWeights(state, weightShapes(state, spec.architecture)) }
     }
   }

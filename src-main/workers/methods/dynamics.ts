@@ -123,7 +123,7 @@ export const wlmHandler: Handler = async (input, ctx) => {
     const rolled = traj.positions.map((pc, k) => w1(pc, snaps[k + 1]!))
     const still = snaps.slice(1).map((s) => w1(snaps[0]!, s))
     return {
-      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, rolloutEmd: rolled, noMotionFromFirstEmd: still, seconds: r.seconds },
+      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, spec: r.model.spec, rolloutEmd: rolled, noMotionFromFirstEmd: still, seconds: r.seconds },
       arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), ...predictions(traj.positions, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {
