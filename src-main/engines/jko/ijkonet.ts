@@ -19,9 +19,15 @@
  *
  * Time scale: τ (default 1) is the JKO step per snapshot interval, as the reference evaluator
  * (peers.md §1.3): the learned V̂ ≈ Δt·V* for data generated with step Δt.
- * Prediction (the reference evaluator's explicit step with the learned energy, peers.md §1.3):
- *   x' = x − τ[∇V̂(x) + mean_j ∇Ŵ(x − x_j)] + √(2β̂τ) ξ;
- * or with the learned map, x' = T_φ(x, t) (only for t inside the training range).
+ * Prediction (default, 'implicit'): the JKO step of the learned energy, proximal in V̂:
+ *   x' = argmin_y V̂(y) + ‖y − x_e‖²/(2τ),  x_e = x − τ mean_j ∇Ŵ(x − x_j) + √(2β̂τ) ξ,
+ * which is what the loss fits (V̂ is only evaluated at pushed points and data, i.e. where particles
+ * arrive). 'explicit' is the reference evaluator's step x' = x − τ[∇V̂(x) + mean_j ∇Ŵ(x − x_j)] +
+ * √(2β̂τ) ξ (peers.md §1.3); on the JKOnet* potentials whose particles leave the edge of the initial
+ * box (wavy_plateau, styblinski_tang) it reads ∇V̂ where no data constrained it and can do worse
+ * than "no motion". 'map' is x' = T_φ(x, t) (only for t inside the training range).
+ * Minibatches: all K−1 intervals are stacked into one batch with a time column, one network pass
+ * per loss.
  * Stopping: `epochs` epochs, or early stopping when the validation one-step EMD has not improved
  * for `patience` evaluations (the best weights are restored).
  */
@@ -163,6 +169,22 @@ export class IjkonetModel {
     return tf.concat([x, tf.fill([x.shape[0], 1], this.timeInput(t))], 1) as tf.Tensor2D
   }
 
+  /** V̂ with a per-row time column s [n, 1] (used only by the time-varying variant): [n, d] → [n]. */
+  potentialCol(x: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor1D {
+    return this.config.variant === 'ijkonet-tv' ? this.V.scalar(tf.concat([x, s], 1) as tf.Tensor2D) : this.V.scalar(x)
+  }
+
+  /** T_φ(x, s) = x + MLP([x, s]) with a per-row time column s [n, 1]. */
+  mapCol(x: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(x, this.T.apply(tf.concat([x, s], 1) as tf.Tensor2D)) as tf.Tensor2D
+  }
+
+  /** log|det ∇_x T_φ(x, s)| per row, with a per-row time column s [n, 1]: [n]. */
+  logDetCol(x: tf.Tensor2D, s: tf.Tensor2D): tf.Tensor1D {
+    const jt = this.T.jacobianT(tf.concat([x, s], 1) as tf.Tensor2D, this.d)
+    return logAbsDet(tf.add(jt, tf.eye(this.d).expandDims(0)) as tf.Tensor3D)
+  }
+
   /** V̂(x) (at snapshot index t for the time-varying variant): [n, d] → [n]. */
   potentialT(x: tf.Tensor2D, t = 0): tf.Tensor1D {
     return this.config.variant === 'ijkonet-tv' ? this.V.scalar(this.withTime(x, t)) : this.V.scalar(x)
@@ -212,19 +234,30 @@ export class IjkonetModel {
 
   /**
    * One step of the learned dynamics from the population x observed at snapshot index t:
-   * 'energy' (default) — explicit step with ∇V̂, ∇Ŵ and β̂ noise (seeded); 'map' — T_φ(x, t).
+   * - 'explicit' — x' = x − τ[∇V̂(x) + mean_j ∇Ŵ(x − x_j)] + √(2β̂τ) ξ (the reference evaluator's step);
+   * - 'implicit' (default) — the JKO step of the learned energy: the potential part is proximal,
+   *   x' = argmin_y V̂(y) + ‖y − x_e‖²/(2τ) with x_e = x − τ mean_j ∇Ŵ(x − x_j) + √(2β̂τ) ξ, i.e.
+   *   x' = x_e − τ∇V̂(x'), solved per point by descent (see `prox`, at most `proxIterations`,
+   *   default 200). This is the step iJKOnet's loss is
+   *   consistent with: the loss evaluates V̂ only at the pushed points T(x) and the data, so ∇V̂ is
+   *   learned where the particles arrive, not where they start (at the edge of a shrinking support
+   *   the explicit step reads ∇V̂ where it was never fitted);
+   * - 'map' — T_φ(x, t) (only meaningful for t inside the training range).
+   * 'energy' is a synonym of 'implicit'.
    */
-  step(x: PointCloud, t: number, opts: { method?: 'energy' | 'map'; rng?: Rng } = {}): PointCloud {
+  step(x: PointCloud, t: number, opts: { method?: 'implicit' | 'explicit' | 'energy' | 'map'; rng?: Rng; proxIterations?: number } = {}): PointCloud {
     this.checkCloud(x)
     const { n, d } = x
     const tau = this.config.tau
-    if ((opts.method ?? 'energy') === 'map') {
+    const method = opts.method ?? 'implicit'
+    if (method === 'map') {
       const y = tf.tidy(() => this.mapT(tf.tensor2d(Float32Array.from(x.data), [n, d]), t).dataSync())
       return { data: Float64Array.from(y), n, d }
     }
+    const implicit = method !== 'explicit'
     const drift = tf.tidy(() => {
       const xt = tf.tensor2d(Float32Array.from(x.data), [n, d])
-      let g = tf.grad((y: tf.Tensor) => tf.sum(this.potentialT(y as tf.Tensor2D, t + 1)))(xt)
+      let g: tf.Tensor = implicit ? tf.zerosLike(xt) : tf.grad((y: tf.Tensor) => tf.sum(this.potentialT(y as tf.Tensor2D, t + 1)))(xt)
       if (this.W) {
         // ∇_x mean_j Ŵ(x − x_j), x_j fixed: gradient of Σ_i mean_j W(x_i − x_j) w.r.t. the first argument.
         const gw = tf.grad((y: tf.Tensor) => {
@@ -240,11 +273,68 @@ export class IjkonetModel {
     const rng = opts.rng ?? createRng(this.config.seed + 7919 * (t + 1))
     const out = new Float64Array(n * d)
     for (let i = 0; i < n * d; i++) out[i] = x.data[i]! + drift[i]! + (sd > 0 ? sd * rng.normal() : 0)
-    return { data: out, n, d }
+    if (!implicit) return { data: out, n, d }
+    return this.prox(out, n, t, opts.proxIterations ?? 200)
+  }
+
+  /**
+   * Proximal step of the learned potential, per point: argmin_y V̂(y) + ‖y − x_e‖²/(2τ) by gradient
+   * descent from y = x_e with a per-point step size (×1.5 after a decrease, ×½ and rejected after an
+   * increase), until τ‖∇V̂(y) + (y − x_e)/τ‖ < 1e-5·(1 + ‖y‖) at every point whose step has not
+   * shrunk below 1e-6·τ (float32 resolution), or `iterations`.
+   * A local minimiser where V̂ is not (1/τ)-semiconvex.
+   */
+  private prox(xe: Float64Array, n: number, t: number, iterations: number): PointCloud {
+    const d = this.d, tau = this.config.tau
+    const evalAt = (y: Float64Array) => {
+      const vg = tf.tidy(() => {
+        const yt = tf.tensor2d(Float32Array.from(y), [n, d])
+        return [this.potentialT(yt, t + 1), tf.grad((z: tf.Tensor) => tf.sum(this.potentialT(z as tf.Tensor2D, t + 1)))(yt)]
+      })
+      const v = vg[0]!.dataSync(), g = vg[1]!.dataSync()
+      tf.dispose(vg)
+      const F = new Float64Array(n), G = new Float64Array(n * d)
+      for (let i = 0; i < n; i++) {
+        let q = 0
+        for (let c = 0; c < d; c++) {
+          const r = y[i * d + c]! - xe[i * d + c]!
+          q += r * r
+          G[i * d + c] = g[i * d + c]! + r / tau
+        }
+        F[i] = v[i]! + q / (2 * tau)
+      }
+      return { F, G }
+    }
+    const y = Float64Array.from(xe)
+    const step = new Float64Array(n).fill(tau)
+    let cur = evalAt(y)
+    const cand = new Float64Array(n * d)
+    for (let k = 0; k < iterations; k++) {
+      let worst = 0
+      for (let i = 0; i < n; i++) {
+        if (step[i]! < 1e-6 * tau) continue // stalled at float32 resolution
+        let gn = 0, yn = 0
+        for (let c = 0; c < d; c++) { gn += cur.G[i * d + c]! ** 2; yn += y[i * d + c]! ** 2 }
+        worst = Math.max(worst, (tau * Math.sqrt(gn)) / (1 + Math.sqrt(yn)))
+      }
+      if (worst < 1e-5) break
+      for (let i = 0; i < n * d; i++) cand[i] = y[i]! - step[Math.floor(i / d)]! * cur.G[i]!
+      const next = evalAt(cand)
+      for (let i = 0; i < n; i++) {
+        if (next.F[i]! <= cur.F[i]!) {
+          for (let c = 0; c < d; c++) { y[i * d + c] = cand[i * d + c]!; cur.G[i * d + c] = next.G[i * d + c]! }
+          cur.F[i] = next.F[i]!
+          step[i] = Math.min(step[i]! * 1.5, 4 * tau)
+        } else {
+          step[i] = step[i]! * 0.5
+        }
+      }
+    }
+    return { data: y, n, d }
   }
 
   /** One-step-ahead predictions: from each observed μ_t (t = 0..K−2), the prediction of μ_{t+1}. */
-  predictOneStep(snaps: PointCloud[], opts: { method?: 'energy' | 'map'; seed?: number } = {}): PointCloud[] {
+  predictOneStep(snaps: PointCloud[], opts: { method?: 'implicit' | 'explicit' | 'energy' | 'map'; seed?: number } = {}): PointCloud[] {
     const rng = createRng(opts.seed ?? this.config.seed)
     return snaps.slice(0, -1).map((s, t) => this.step(s, t, { method: opts.method, rng }))
   }
@@ -340,18 +430,36 @@ function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainCon
   let epoch = 0
   const tauInv = 1 / (2 * c.tau)
 
-  const pushTerms = (xb: tf.Tensor2D, t: number) => {
-    const tx = model.mapT(xb, t)
-    const cost = tf.mul(tauInv, tf.mean(tf.sum(tf.square(tf.sub(xb, tx)), 1)))
-    let j: tf.Tensor = tf.mean(model.potentialT(tx, t + 1))
-    if (model.W) j = tf.add(j, model.interactionT(tf.slice(tx, [0, 0], [Math.min(c.pairBatch, tx.shape[0]), -1])))
-    if (internal) j = tf.add(j, tf.mul(model.betaT(), tf.sub(negEnt[t]!, tf.mean(model.logDetT(xb, t)))))
+  // All K−1 intervals are stacked into one batch of (K−1)·b rows (b rows per snapshot), with the
+  // snapshot-time column as a tensor, so each loss is one pass through the networks.
+  const b = Math.min(c.batchSize, ...train.map((s) => s.n))
+  const timeCol = (offset: number) => {
+    const a = new Float32Array((K - 1) * b)
+    for (let t = 0; t + 1 < K; t++) a.fill(model.timeInput(t + offset), t * b, (t + 1) * b)
+    return tf.tensor2d(a, [(K - 1) * b, 1])
+  }
+  const tSrc = timeCol(0), tTgt = timeCol(1)
+  const negEntSrc = negEnt.slice(0, -1).reduce((a, v) => a + v, 0)
+  const negEntTgt = negEnt.slice(1).reduce((a, v) => a + v, 0)
+  const interactionSum = (z: tf.Tensor2D) => {
+    let w: tf.Tensor = tf.scalar(0)
+    for (let t = 0; t + 1 < K; t++) w = tf.add(w, model.interactionT(tf.slice(z, [t * b, 0], [Math.min(c.pairBatch, b), -1])))
+    return w
+  }
+  /** Σ_t J_θ(T#μ_t) and Σ_t (1/2τ) E‖x − T(x)‖² over the stacked sources. */
+  const pushTerms = (src: tf.Tensor2D) => {
+    const tx = model.mapCol(src, tSrc)
+    const cost = tf.mul(tauInv / b, tf.sum(tf.square(tf.sub(src, tx))))
+    let j: tf.Tensor = tf.div(tf.sum(model.potentialCol(tx, tTgt)), b)
+    if (model.W) j = tf.add(j, interactionSum(tx))
+    if (internal) j = tf.add(j, tf.mul(model.betaT(), tf.sub(negEntSrc, tf.div(tf.sum(model.logDetCol(src, tSrc)), b))))
     return { j, cost }
   }
-  const dataTerm = (yb: tf.Tensor2D, t: number) => {
-    let j: tf.Tensor = tf.mean(model.potentialT(yb, t + 1))
-    if (model.W) j = tf.add(j, model.interactionT(tf.slice(yb, [0, 0], [Math.min(c.pairBatch, yb.shape[0]), -1])))
-    if (internal) j = tf.add(j, tf.mul(model.betaT(), negEnt[t + 1]!))
+  /** Σ_t J_θ(μ_{t+1}) over the stacked targets. */
+  const dataTerm = (tgt: tf.Tensor2D) => {
+    let j: tf.Tensor = tf.div(tf.sum(model.potentialCol(tgt, tTgt)), b)
+    if (model.W) j = tf.add(j, interactionSum(tgt))
+    if (internal) j = tf.add(j, tf.mul(model.betaT(), negEntTgt))
     return j
   }
 
@@ -360,29 +468,23 @@ function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainCon
       let lossSum = 0
       for (let it = 0; it < itersPerEpoch; it++) {
         if (ctx.signal?.aborted) throw new CancelledError()
-        const xs = train.map((s) => gatherRows(s.data, d, sampleIndices(rng, s.n, Math.min(c.batchSize, s.n))))
+        const xs = train.map((s) => gatherRows(s.data, d, sampleIndices(rng, s.n, b)))
+        const src = tf.concat(xs.slice(0, -1)) as tf.Tensor2D
+        const tgt = tf.concat(xs.slice(1)) as tf.Tensor2D
         try {
           for (let s = 0; s < c.mapSteps; s++) {
             optT.step(() => tf.tidy(() => {
-              let total: tf.Tensor = tf.scalar(0)
-              for (let t = 0; t + 1 < K; t++) {
-                const { j, cost } = pushTerms(xs[t]!, t)
-                total = tf.add(total, tf.add(j, cost))
-              }
-              return total as tf.Scalar
+              const { j, cost } = pushTerms(src)
+              return tf.add(j, cost) as tf.Scalar
             }))
           }
           const { loss } = optE.step(() => tf.tidy(() => {
-            let total: tf.Tensor = tf.scalar(0)
-            for (let t = 0; t + 1 < K; t++) {
-              const { j, cost } = pushTerms(xs[t]!, t)
-              total = tf.add(total, tf.sub(tf.sub(dataTerm(xs[t + 1]!, t), j), cost))
-            }
-            return total as tf.Scalar
+            const { j, cost } = pushTerms(src)
+            return tf.sub(tf.sub(dataTerm(tgt), j), cost) as tf.Scalar
           }))
           lossSum += loss
         } finally {
-          tf.dispose(xs)
+          tf.dispose([...xs, src, tgt])
         }
       }
       const loss = lossSum / itersPerEpoch
@@ -401,6 +503,7 @@ function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainCon
   } finally {
     optE.dispose()
     optT.dispose()
+    tf.dispose([tSrc, tTgt])
   }
   if (stopper.bestState && (status === 'early-stopped' || status === 'numerical-error')) model.setState(stopper.bestState)
   return {
