@@ -312,11 +312,8 @@ class Problem {
         if (z > -THETA) {
           if (w === cap) {
             cap *= 2
-            const c2 = new Int32Array(cap), v2 = new Float64Array(cap)
-            c2.set(acol)
-            v2.set(val)
-            acol = c2
-            val = v2
+            acol = grown(acol, cap)
+            val = grown(val, cap)
           }
           acol[w] = j
           val[w++] = Math.exp(z)
@@ -373,11 +370,8 @@ class Problem {
             } else v = Math.exp(z)
             if (na === cap) {
               cap *= 2
-              const c2 = new Int32Array(cap), v2 = new Float64Array(cap)
-              c2.set(acol)
-              v2.set(val)
-              acol = c2
-              val = v2
+              acol = grown(acol, cap)
+              val = grown(val, cap)
             }
             acol[na] = j
             val[na++] = v
@@ -429,11 +423,8 @@ class Problem {
           if (w === cap) {
             if (cap >= this.maxEntries) return this.toLogMode()
             cap = Math.min(this.maxEntries, 2 * cap)
-            const c2 = new Int32Array(cap), s2 = new Float64Array(cap)
-            c2.set(col)
-            s2.set(cst)
-            col = c2
-            cst = s2
+            col = grown(col, cap)
+            cst = grown(cst, cap)
           }
           col[w] = j
           cst[w++] = c
@@ -992,4 +983,11 @@ function partialSquaredDistance(X: Float64Array, xo: number, Y: Float64Array, yo
     if (sq >= limit) return -1
   }
   return sq
+}
+
+/** A copy of the entry list `a` in a new array of length `cap` (the sparse kernel's buffers double when full). */
+function grown<T extends Int32Array | Float64Array>(a: T, cap: number): T {
+  const b = (a instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap)) as T
+  b.set(a)
+  return b
 }

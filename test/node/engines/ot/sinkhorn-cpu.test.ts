@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRng } from '../../../../src-main/engines/stats/random'
+import { cloud } from './sinkhorn-helpers'
 import {
   epsilonSchedule,
   sinkhorn,
@@ -26,12 +27,6 @@ beforeAll(async () => {
   await tf.ready()
 })
 
-function cloud(seed: number, n: number, d: number, shift = 0, sd = 1): PointCloud {
-  const rng = createRng(seed)
-  const data = rng.normals(n * d, 0, sd)
-  for (let i = 0; i < data.length; i++) data[i]! += shift
-  return { data, n, d }
-}
 function weights(seed: number, n: number): Float64Array {
   const rng = createRng(seed)
   const w = Float64Array.from({ length: n }, () => 0.2 + rng.uniform())

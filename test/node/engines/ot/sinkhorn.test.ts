@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createRng } from '../../../../src-main/engines/stats/random'
+import { cloud } from './sinkhorn-helpers'
 import {
   epsilonSchedule,
   resolveSinkhornOptions as resolveOptions,
@@ -17,12 +18,6 @@ beforeAll(async () => {
   await tf.ready()
 })
 
-function cloud(seed: number, n: number, d: number, shift = 0, sd = 1): PointCloud {
-  const rng = createRng(seed)
-  const data = rng.normals(n * d, 0, sd)
-  for (let i = 0; i < data.length; i++) data[i]! += shift
-  return { data, n, d }
-}
 const T = (c: PointCloud) => tf.tensor2d(Float32Array.from(c.data), [c.n, c.d])
 /** Centre a potential pair (f + c, g − c is the same solution): subtract mean(f) from f, add it to g. */
 function centred(f: ArrayLike<number>, g: ArrayLike<number>): [number[], number[]] {
