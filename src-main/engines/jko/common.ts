@@ -6,6 +6,7 @@
 import { invalidInput } from '@shared/errors'
 import { emd } from '../ot/index'
 import type { Rng } from '../stats/random'
+import type { SolveStatus } from '../common/context'
 import type { PointCloud } from '../knn'
 
 export type { PointCloud }
@@ -26,6 +27,23 @@ export interface TrainProgress {
   loss: number
   /** Mean one-step-ahead EMD (W1) on the validation split, when evaluated. */
   validationEmd?: number
+}
+
+/** What both trainers return besides their model and method-specific figures. */
+export interface TrainResultBase<M> {
+  model: M
+  converged: boolean
+  status: SolveStatus | 'early-stopped'
+  /** Epochs run. */
+  iterations: number
+  /** Validation one-step EMD at each evaluation. */
+  errorHistory: number[]
+  /** Training loss per epoch (the method's own objective). */
+  lossHistory: number[]
+  /** Epoch of the best validation EMD (its weights are the model's), −1 without validation. */
+  bestEpoch: number
+  bestValidationEmd: number
+  seconds: number
 }
 
 export interface TrainContext {

@@ -37,7 +37,7 @@ import { klEntropy } from '../stats/index'
 import { createRng, type Rng } from '../stats/random'
 import type { SolveStatus } from '../common/context'
 import { Adam, Mlp, ParamSet, gatherRows, logAbsDet, sampleIndices } from './nn'
-import { EarlyStopper, checkSnapshots, oneStepEmd, splitSnapshots, type PointCloud, type SnapshotProblem, type TrainContext } from './common'
+import { EarlyStopper, checkSnapshots, oneStepEmd, splitSnapshots, type PointCloud, type SnapshotProblem, type TrainContext, type TrainResultBase } from './common'
 
 export type IjkonetVariant = 'ijkonet' | 'ijkonet-v' | 'ijkonet-tv'
 
@@ -379,21 +379,8 @@ export class IjkonetModel {
   }
 }
 
-export interface IjkonetResult {
-  model: IjkonetModel
-  converged: boolean
-  status: SolveStatus | 'early-stopped'
-  /** Epochs run. */
-  iterations: number
-  /** Validation one-step EMD at each evaluation. */
-  errorHistory: number[]
-  /** Mean training loss L(θ, φ) per epoch. */
-  lossHistory: number[]
-  /** Epoch of the best validation EMD (its weights are the model's), −1 without validation. */
-  bestEpoch: number
-  bestValidationEmd: number
-  seconds: number
-}
+/** lossHistory: mean training loss L(θ, φ) per epoch. */
+export type IjkonetResult = TrainResultBase<IjkonetModel>
 
 /**
  * Trains iJKOnet on the snapshots. Resume by passing `initialState` (from `model.getState()`).

@@ -41,7 +41,7 @@ import { createRng, type Rng } from '../stats/random'
 import type { SolveStatus } from '../common/context'
 import { sinkhornDivergence } from '../ot/sinkhorn/index'
 import { Adam, Icnn, Mlp, batchJacobian, gatherRows, sampleIndices } from './nn'
-import { EarlyStopper, checkSnapshots, oneStepEmd, splitSnapshots, type PointCloud, type SnapshotProblem, type TrainContext } from './common'
+import { EarlyStopper, checkSnapshots, oneStepEmd, splitSnapshots, type PointCloud, type SnapshotProblem, type TrainContext, type TrainResultBase } from './common'
 
 export interface JkonetConfig {
   /** 'jkonet' (energy + inner JKO solve) or 'forward' (the forward-method baseline). @default 'jkonet' */
@@ -312,20 +312,9 @@ function gaussSolve(a: Float64Array, b: Float64Array, d: number): boolean {
   return b.every(Number.isFinite)
 }
 
-export interface JkonetResult {
-  model: JkonetModel
-  converged: boolean
-  status: SolveStatus | 'early-stopped'
-  iterations: number
-  /** Validation one-step EMD at each evaluation. */
-  errorHistory: number[]
-  /** Σ_t S_ε per epoch. */
-  lossHistory: number[]
-  bestEpoch: number
-  bestValidationEmd: number
-  /** Fraction of inner solves that met the tolerance. */
+export interface JkonetResult extends TrainResultBase<JkonetModel> {
+  /** Fraction of inner solves that met the tolerance. (lossHistory: Σ_t S_ε per epoch.) */
   innerConvergedFraction: number
-  seconds: number
 }
 
 /** Trains JKOnet (or the forward method). Resume with `initialState`. */
