@@ -19,6 +19,10 @@
  *    plan LP that ignores only the mass-consistency rows, and a sharp criterion: the true θ scores
  *    at noise level, wrong sets far above). The best sets are the starts; relaxedBcd (cheap
  *    descent on the relaxation) and swapSearch (swap one matrix for one of the pool) refine them.
+ * 4. Forward sets (forwardSets). The trimmed score of step 2 favours the largest ensemble, so at
+ *    moderate noise the small ensembles' good hypotheses fall outside the shortlist; a forward
+ *    selection by the number of particles explained (per outlier level) recovers them.
+ * 5. Peeling (peel): each ensemble re-seeded from the points the other ensembles leave unexplained.
  */
 import { exactOt } from '../ot/index'
 import { KdTree } from '../knn/index'
@@ -28,7 +32,7 @@ import type { Snapshot } from './types'
 export interface HypothesisOptions {
   /** Chains examined per particle of snapshot 0 (all of them when N_1 ⋯ N_d is at most this, else sampled). @default 20000 */
   chainsPerParticle?: number
-  /** Best chains per particle refitted over their whole trajectory. @default 3 */
+  /** Best chains per particle refitted over their whole trajectory. @default 10 */
   perParticle?: number
   /** Trimmed score of a hypothesis: the h = ⌈trim · Σ_t N_t / K⌉ best mutual pairs. @default 0.5 */
   trim?: number
@@ -49,6 +53,8 @@ export interface HypothesisSeeds {
   sets: Float64Array[][]
   /** Relaxed plan objective of each set (relaxedObjective). */
   costs: number[]
+  /** Sets from forwardSets, one per outlier level (unscored; the relaxed descent screens them). */
+  forward: Float64Array[][]
   /** The `pool` distinct best-scoring hypotheses, best first (the first `shortlist` form the sets). */
   shortlist: Float64Array[]
   reconstruction: Reconstruction
@@ -316,7 +322,7 @@ function mutualPairs(snaps: Snapshot[], A: Float64Array): { t: Int32Array; i: In
 }
 
 /** Trimmed score of A (sum of the h smallest mutual-pair residuals, missing pairs at `pad`) with C-step refits. */
-function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, steps: number): { A: Float64Array; score: number; pairs: number } {
+export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, steps: number): { A: Float64Array; score: number; pairs: number } {
   const d = snaps[0]!.d
   let cur = A
   for (let it = 0; ; it++) {
@@ -367,6 +373,121 @@ export function relaxedObjective(snaps: Snapshot[], weights: Float64Array[], the
   return total
 }
 
+/** Per hypothesis: its `rowPairs` best pairs (t, i, j) of every row, sorted by residual (key = row·maxCols + j over all transitions). */
+interface PairList {
+  key: Int32Array
+  row: Int32Array
+  r: Float64Array
+}
+
+function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase: Int32Array, colBase: Int32Array): PairList {
+  const d = snaps[0]!.d
+  const p = new Float64Array(d)
+  const rows: number[] = [], keys: number[] = [], rs: number[] = []
+  const bestR = new Float64Array(rowPairs)
+  const bestJ = new Int32Array(rowPairs)
+  for (let t = 0; t + 1 < snaps.length; t++) {
+    const x = snaps[t]!, y = snaps[t + 1]!
+    for (let i = 0; i < x.n; i++) {
+      matVec(A, x.x, i * d, d, p)
+      bestR.fill(Infinity)
+      for (let j = 0; j < y.n; j++) {
+        let e = 0
+        for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
+        if (e >= bestR[rowPairs - 1]!) continue
+        let q = rowPairs - 1
+        while (q > 0 && bestR[q - 1]! > e) (bestR[q] = bestR[q - 1]!), (bestJ[q] = bestJ[q - 1]!), q--
+        bestR[q] = e
+        bestJ[q] = j
+      }
+      for (let q = 0; q < rowPairs && Number.isFinite(bestR[q]!); q++) rows.push(rowBase[t]! + i), keys.push(colBase[t]! + bestJ[q]!), rs.push(bestR[q]!)
+    }
+  }
+  const order = Array.from(rs.keys()).sort((a, b) => rs[a]! - rs[b]!)
+  return { key: Int32Array.from(order, (q) => keys[q]!), row: Int32Array.from(order, (q) => rows[q]!), r: Float64Array.from(order, (q) => rs[q]!) }
+}
+
+/**
+ * Forward selection of K hypotheses, one set per outlier level λ. A set Θ is scored by a greedy
+ * one-to-one matching, per transition, of the pairs (i, j) with min_k ‖x_{t+1}(j) − A_k x_t(i)‖² < λ
+ * (cheapest first), every unmatched row costing λ: a truncated, greedy stand-in for the relaxed
+ * objective in which a matrix scores by the particles it explains, not by how well it fits the
+ * largest ensemble (the trimmed score of step 2 ranks the small ensembles' matrices low: at σ² =
+ * 10⁻² the near-true matrix of the 20-particle ensemble ranks ≈ 1000th of 2000). The first matrix
+ * minimises the score alone, each next one the score together with those chosen. λ should be a few
+ * times the noise's ‖ε‖², which is unknown, so every level of a grid relative to the median squared
+ * nearest-neighbour distance within snapshots is tried; the relaxed descent judges the sets.
+ */
+export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: number, o: { levels?: number[]; rowPairs?: number } = {}): Float64Array[][] {
+  const d = snaps[0]!.d
+  const T = snaps.length - 1
+  if (candidates.length < K) return []
+  const rowBase = new Int32Array(T + 1)
+  const colBase = new Int32Array(T + 1)
+  for (let t = 0; t < T; t++) (rowBase[t + 1] = rowBase[t]! + snaps[t]!.n), (colBase[t + 1] = colBase[t]! + snaps[t + 1]!.n)
+  const rowsTotal = rowBase[T]!
+  const lists = candidates.map((A) => pairList(snaps, A, o.rowPairs ?? 4, rowBase, colBase))
+  // Scale: median squared nearest-neighbour distance within the snapshots.
+  const nn: number[] = []
+  for (const s of snaps)
+    for (let i = 0; i < s.n; i++) {
+      let best = Infinity
+      for (let j = 0; j < s.n; j++) {
+        if (j === i) continue
+        let e = 0
+        for (let c = 0; c < d; c++) e += (s.x[j * d + c]! - s.x[i * d + c]!) ** 2
+        if (e < best) best = e
+      }
+      if (Number.isFinite(best)) nn.push(best)
+    }
+  nn.sort((a, b) => a - b)
+  const scale = nn.length ? nn[nn.length >> 1]! : 1
+  const levels = o.levels ?? [1 / 256, 1 / 64, 1 / 16, 1 / 4, 1, 4, 16, 64]
+  const usedRow = new Int32Array(rowsTotal)
+  const usedCol = new Int32Array(colBase[T]!)
+  let stamp = 0
+  /** Greedy matching of the merged (sorted) lists, truncated at λ. */
+  const score = (a: PairList[], lam: number): number => {
+    stamp++
+    const pos = new Int32Array(a.length)
+    let total = 0, matched = 0
+    for (;;) {
+      let best = -1, br = lam
+      for (let q = 0; q < a.length; q++) {
+        const pq = pos[q]!
+        if (pq < a[q]!.r.length && a[q]!.r[pq]! < br) (br = a[q]!.r[pq]!), (best = q)
+      }
+      if (best < 0) break
+      const L = a[best]!, pq = pos[best]!++
+      const row = L.row[pq]!, key = L.key[pq]!
+      if (usedRow[row] === stamp || usedCol[key] === stamp) continue
+      usedRow[row] = stamp
+      usedCol[key] = stamp
+      total += br
+      matched++
+    }
+    return total + lam * (rowsTotal - matched)
+  }
+  const sets: Float64Array[][] = []
+  const seen = new Set<string>()
+  for (const level of levels) {
+    const lam = level * scale
+    const chosen: number[] = []
+    for (let k = 0; k < K; k++) {
+      let best = -1, bs = Infinity
+      for (let q = 0; q < lists.length; q++) {
+        if (chosen.includes(q)) continue
+        const s = score([...chosen.map((c) => lists[c]!), lists[q]!], lam)
+        if (s < bs) (bs = s), (best = q)
+      }
+      chosen.push(best)
+    }
+    const key = [...chosen].sort((a, b) => a - b).join(',')
+    if (!seen.has(key)) seen.add(key), sets.push(chosen.map((c) => Float64Array.from(candidates[c]!)))
+  }
+  return sets
+}
+
 function* subsets(M: number, K: number, from = 0, acc: number[] = []): Generator<number[]> {
   if (acc.length === K) {
     yield acc.slice()
@@ -385,7 +506,7 @@ function* subsets(M: number, K: number, from = 0, acc: number[] = []): Generator
  */
 export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: number, rng: Rng, o: HypothesisOptions = {}): HypothesisSeeds | null {
   const d = snaps[0]!.d
-  const rec = reconstructTrajectories(snaps, rng, { chainsPerParticle: o.chainsPerParticle, perParticle: o.perParticle })
+  const rec = reconstructTrajectories(snaps, rng, { chainsPerParticle: o.chainsPerParticle, perParticle: o.perParticle ?? 10 })
   if (!rec) return null
   const trim = o.trim ?? 0.5
   const M = Math.max(K, o.shortlist ?? 10)
@@ -400,6 +521,10 @@ export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: n
     if (pool.every((c) => norm(c.A.map((v, q) => v - r.A[q]!)) > 0.1 * Math.max(norm(c.A), 1e-12))) pool.push(r)
     if (pool.length >= Math.max(M, o.pool ?? 40)) break
   }
+  // Forward selection over all refined hypotheses (near-duplicates within 2% dropped).
+  const distinct: Float64Array[] = []
+  for (const r of refined) if (distinct.every((c) => norm(c.map((v, q) => v - r.A[q]!)) > 0.02 * Math.max(norm(c), 1e-12))) distinct.push(r.A)
+  const forward = forwardSets(snaps, distinct, K)
   const short = pool.slice(0, M)
   if (short.length < K) return null
   const scored: { S: number[]; cost: number }[] = []
@@ -410,7 +535,7 @@ export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: n
   }
   scored.sort((a, b) => a.cost - b.cost)
   const chosen = scored.slice(0, maxSets)
-  return { sets: chosen.map((s) => s.S.map((c) => Float64Array.from(short[c]!.A))), costs: chosen.map((s) => s.cost), shortlist: pool.map((s) => s.A), reconstruction: rec }
+  return { sets: chosen.map((s) => s.S.map((c) => Float64Array.from(short[c]!.A))), costs: chosen.map((s) => s.cost), forward, shortlist: pool.map((s) => s.A), reconstruction: rec }
 }
 
 /**
@@ -490,6 +615,81 @@ export function swapSearch(snaps: Snapshot[], weights: Float64Array[], start: { 
     const b = relaxedBcd(snaps, weights, best)
     if (!(b.cost < cur.cost * (1 - 1e-9))) break
     cur = { theta: b.theta, cost: b.cost }
+  }
+  return cur
+}
+
+/**
+ * Peeling: re-seed one ensemble at a time from the points the others do not explain. For each k,
+ * the points of every snapshot that another ensemble's matrix explains (a pair with squared
+ * residual below λ = 4 × the median residual of the relaxed plan of θ, i.e. a few times the noise)
+ * are removed; trajectory hypotheses are formed again on what is left, where chance chains are
+ * rarer, refined there, and each replaces A_k when that lowers the relaxed objective (then the
+ * relaxed descent runs). Recovers an ensemble whose particles sit in a dense region of the others.
+ */
+export function peel(snaps: Snapshot[], weights: Float64Array[], start: { theta: Float64Array[]; cost: number }, rng: Rng, o: { perParticle?: number; tries?: number } = {}): { theta: Float64Array[]; cost: number } {
+  const d = snaps[0]!.d
+  const K = start.theta.length
+  if (K < 2 || snaps.length < d + 2) return start
+  const p = new Float64Array(d)
+  // Noise level: median of the per-row best residuals under θ.
+  const res: number[] = []
+  const rowBest = (A: Float64Array, x: Snapshot, i: number, y: Snapshot): number => {
+    matVec(A, x.x, i * d, d, p)
+    let best = Infinity
+    for (let j = 0; j < y.n; j++) {
+      let e = 0
+      for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
+      if (e < best) best = e
+    }
+    return best
+  }
+  for (let t = 0; t + 1 < snaps.length; t++) for (let i = 0; i < snaps[t]!.n; i++) res.push(Math.min(...start.theta.map((A) => rowBest(A, snaps[t]!, i, snaps[t + 1]!))))
+  res.sort((a, b) => a - b)
+  const lam = 4 * res[res.length >> 1]!
+  let cur = start
+  for (let k = 0; k < K; k++) {
+    const others = cur.theta.filter((_, q) => q !== k)
+    // Explained: row i of t with a close successor under another matrix; point j of t+1 that is
+    // such a successor.
+    const keep = snaps.map((s) => new Uint8Array(s.n).fill(1))
+    for (let t = 0; t + 1 < snaps.length; t++) {
+      const x = snaps[t]!, y = snaps[t + 1]!
+      for (const A of others)
+        for (let i = 0; i < x.n; i++) {
+          matVec(A, x.x, i * d, d, p)
+          let best = Infinity, bj = -1
+          for (let j = 0; j < y.n; j++) {
+            let e = 0
+            for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
+            if (e < best) (best = e), (bj = j)
+          }
+          if (best < lam) (keep[t]![i] = 0), (keep[t + 1]![bj] = 0)
+        }
+    }
+    const sub: Snapshot[] = snaps.map((s, t) => {
+      const idx = [...keep[t]!.keys()].filter((i) => keep[t]![i])
+      const x = new Float64Array(idx.length * d)
+      idx.forEach((i, q) => x.set(s.x.subarray(i * d, (i + 1) * d), q * d))
+      return { x, n: idx.length, d }
+    })
+    if (sub.some((s) => s.n < d + 1)) continue
+    const rec = reconstructTrajectories(sub, rng, { perParticle: o.perParticle ?? 5 })
+    if (!rec) continue
+    let transitions = 0
+    for (let t = 0; t + 1 < sub.length; t++) transitions += sub[t]!.n
+    const h = Math.max(d + 1, Math.ceil(0.5 * transitions))
+    const cands = rec.candidates.map((A) => refineHypothesis(sub, A, h, 2)).sort((a, b) => a.score - b.score).slice(0, o.tries ?? 20)
+    let best: Float64Array[] | null = null
+    let bestCost = cur.cost
+    for (const c of cands) {
+      const trial = cur.theta.map((a, q) => (q === k ? c.A : a))
+      const v = relaxedObjective(snaps, weights, trial)
+      if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
+    }
+    if (!best) continue
+    const b = relaxedBcd(snaps, weights, best)
+    if (b.cost < cur.cost * (1 - 1e-9)) cur = { theta: b.theta, cost: b.cost }
   }
   return cur
 }

@@ -6,7 +6,7 @@ import { updateTheta } from './dynamics'
 import { entropicPlans } from './entropic'
 import { restrictedPlans } from './restricted'
 import { labelsFromPlans } from './labels'
-import { hypothesisSeeds, relaxedBcd, swapSearch } from './hypotheses'
+import { hypothesisSeeds, peel, relaxedBcd, swapSearch } from './hypotheses'
 import type { EnsembleConfig, EnsembleProblem, EnsembleRestart, EnsembleResult, Snapshot } from './types'
 
 export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
@@ -23,6 +23,7 @@ export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   initFromTrajectories: true,
   screenStarts: 30,
   polishRatio: 1.5,
+  polishStarts: 4,
   swapStarts: 2,
   lpRounds: 3,
   seedPoints: 150,
@@ -96,7 +97,11 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
   const screened = cfg.initFromTrajectories && !cfg.affine && cfg.restarts > (cfg.init ? 1 : 0) ? seededStarts(snaps, weights, K, cfg, rng, ctx) : []
   // Only starts whose relaxed objective is within polishRatio of the best one get the exact
   // descent; with data-driven starts there are no random restarts after them.
-  const starts = screened.filter((s) => s.cost <= cfg.polishRatio * screened[0]!.cost).map((s) => s.theta)
+  // A start whose relaxed objective (a lower bound of the plan LP at its θ, on the seeding sample) is above the
+  // best exact objective found is skipped: polishing it would start where the best one ended.
+  const polish = screened.filter((s) => s.cost <= cfg.polishRatio * screened[0]!.cost).slice(0, Math.max(1, cfg.polishStarts))
+  const starts = polish.map((s) => s.theta)
+  const bounds = polish.map((s) => s.cost)
   const seededRun = starts.length > 0
   for (let r = 0; r < cfg.restarts; r++) {
     let theta: Float64Array[]
@@ -104,7 +109,9 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     if (r === 0 && cfg.init) theta = cfg.init.map((x) => Float64Array.from(x))
     else if (starts.length) {
       theta = starts.shift()!
+      const bound = bounds.shift()!
       seeded = true
+      if (best && bound >= best.obj) continue
     } else if (seededRun) break
     else theta = Array.from({ length: K }, () => randomTheta(rng, d, cfg.affine))
     // Deterministic annealing: a few block-coordinate sweeps with soft (strongly entropic)
@@ -213,7 +220,7 @@ export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: numb
   ctx?.onProgress?.({ fraction: 0, stage: 'hypotheses', message: 'trajectory hypotheses' })
   const h = hypothesisSeeds(sub, w, K, rng)
   if (!h) return []
-  const cands: Float64Array[][] = h.sets.map((s) => s.map((a) => Float64Array.from(a)))
+  const cands: Float64Array[][] = [...h.forward, ...h.sets].map((s) => s.map((a) => Float64Array.from(a)))
   for (const base of h.sets.slice(0, 3))
     for (let k = 0; k < K; k++) cands.push(base.map((a, q) => (q === k ? rng.normals(d * d) : Float64Array.from(a))))
   while (cands.length < cfg.screenStarts) cands.push(Array.from({ length: K }, () => rng.normals(d * d)))
@@ -229,6 +236,13 @@ export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: numb
     checkAborted(ctx)
     screened.push(swapSearch(sub, w, screened[q]!, h.shortlist))
     ctx?.onProgress?.({ fraction: 0, stage: 'swap search', message: `start ${q + 1}, relaxed objective ${screened.at(-1)!.cost.toPrecision(4)}` })
+  }
+  screened.sort((a, b) => a.cost - b.cost)
+  // Peeling from the best screened starts: re-seed each ensemble from the points the others leave.
+  for (let q = 0; q < Math.min(cfg.swapStarts, screened.length); q++) {
+    checkAborted(ctx)
+    screened.push(peel(sub, w, screened[q]!, rng))
+    ctx?.onProgress?.({ fraction: 0, stage: 'peeling', message: `start ${q + 1}, relaxed objective ${screened.at(-1)!.cost.toPrecision(4)}` })
   }
   screened.sort((a, b) => a.cost - b.cost)
   const out: { theta: Float64Array[]; cost: number }[] = []

@@ -90,6 +90,12 @@ export interface EnsembleConfig {
    * them), and no random restarts follow. @default 1.5
    */
   polishRatio?: number
+  /**
+   * At most this many screened starts get the exact descent (lowest relaxed objective first). On
+   * draws where the search fails every start is poor, and each exact descent from a poor θ costs
+   * a minute or more. @default 4
+   */
+  polishStarts?: number
   /** Best screened starts refined by the swap search (hypotheses.ts swapSearch). @default 2 */
   swapStarts?: number
   /** Points per time point used for seeding and screening at most (a random subsample beyond). @default 150 */

@@ -5,7 +5,7 @@ import { linearEnsembles } from '../../../../src-main/engines/synth/linear-ensem
 import { createRng } from '../../../../src-main/engines/stats/random'
 import { costStack } from '../../../../src-main/engines/ensembles/costs'
 import { restrictedPlans } from '../../../../src-main/engines/ensembles/restricted'
-import { hypothesisSeeds, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
+import { hypothesisSeeds, peel, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
 
 const snaps = (data: ReturnType<typeof linearEnsembles>) => data.snapshots.map((x) => ({ x, n: x.length / data.d, d: data.d }))
 
@@ -140,6 +140,34 @@ describe('OT ensemble separation', () => {
     // The best set's relaxed objective is near that of the truth (a wrong set is far above).
     expect(h.costs[0]).toBeLessThan(1.5 * relaxedObjective(S, w, data.A))
     expect(h.costs).toEqual([...h.costs].sort((a, b) => a - b))
+  })
+
+  it('forward sets recover the small ensemble that the trimmed shortlist misses (paper setting, σ² = 1e-2)', () => {
+    // Draw 3 of the benchmark: the 20-particle ensemble's good hypotheses rank far down the
+    // trimmed score, so no K-subset of the shortlist holds all three matrices.
+    const data = linearEnsembles({ sizes: [20, 30, 50], times: 5, noiseVariance: 1e-2, seed: 1003 })
+    const S = snaps(data)
+    const w = S.map((s) => new Float64Array(s.n).fill(1 / s.n))
+    const h = hypothesisSeeds(S, w, 3, createRng(3))!
+    const subsetsBest = Math.min(...h.sets.slice(0, 3).map((t) => relaxedObjective(S, w, relaxedBcd(S, w, t).theta)))
+    const fromForward = h.forward.map((t) => relaxedBcd(S, w, t)).sort((a, b) => a.cost - b.cost)[0]!
+    const truth = relaxedObjective(S, w, data.A)
+    expect(subsetsBest).toBeGreaterThan(2 * truth)
+    expect(fromForward.cost).toBeLessThan(1.01 * truth)
+    expect(relativeParameterError(fromForward.theta, data.A)).toBeLessThan(0.05)
+  })
+
+  it('peeling re-seeds an ensemble the start lacks from the points the others leave (σ² = 1e-2)', () => {
+    const data = linearEnsembles({ sizes: [20, 30, 50], times: 5, noiseVariance: 1e-2, seed: 1000 })
+    const S = snaps(data)
+    const w = S.map((s) => new Float64Array(s.n).fill(1 / s.n))
+    // Draw 0 of the benchmark: the best start from the hypotheses misses one ensemble.
+    const h = hypothesisSeeds(S, w, 3, createRng(0))!
+    const start = [...h.forward, ...h.sets.slice(0, 3)].map((t) => relaxedBcd(S, w, t)).sort((a, b) => a.cost - b.cost)[0]!
+    expect(relativeParameterError(start.theta, data.A)).toBeGreaterThan(0.3)
+    const out = peel(S, w, start, createRng(1))
+    expect(out.cost).toBeLessThan(1.01 * relaxedObjective(S, w, data.A))
+    expect(relativeParameterError(out.theta, data.A)).toBeLessThan(0.05)
   })
 
   it('noiseless data: labels 100% and A_k to 1e-6 from the default pipeline (K = 3, 5 time points)', async () => {
