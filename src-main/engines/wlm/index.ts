@@ -26,7 +26,7 @@
  * FF 512, 10⁴–10⁵ epochs at lr 1e-4 on a GPU).
  */
 export { trainWlm, estimateBlur, checkProblem } from './train'
-export type { WlmProblem, WlmTrainConfig, WlmTrainContext, WlmTrainResult, WlmProgress, WlmCheckpoint, InitialVelocity } from './train'
+export type { WlmProblem, WlmTrainConfig, WlmTrainContext, WlmTrainResult, WlmProgress, WlmCheckpoint, WlmValidation, InitialVelocity } from './train'
 export { WlmModel } from './model'
 export type { WlmModelSpec, WlmState, SimulateOptions, Trajectory } from './model'
 export { DEFAULT_ARCHITECTURE, resolveArchitecture, particleEnergies, populationEnergy, potentialForce, initialParameters, parameterShapes } from './network'

@@ -11,9 +11,12 @@
  *    p = 2, ‖x−y‖ for p = 1; ε = blur^p), back-propagated through the roll-out: the accelerations
  *    are −∇_x Σψ, so ∂loss/∂θ is a second-order derivative (see ops.ts for the ops that allow it);
  * 5. AdamW step on θ (and on ρ = log γ with its own learning rate, no weight decay), then the EMA
- *    of θ with warm-up: decay_k = min(emaDecay, (1 + k)/(10 + k)) (as tf.train.ExponentialMovingAverage).
+ *    of θ with warm-up: decay_k = min(emaDecay, (1 + k)/(w + k)), w = `emaWarmup` (10: as
+ *    tf.train.ExponentialMovingAverage; the EMA then averages ≈ (w + k)/(w − 1) last steps).
  * A non-finite loss or gradient skips the update and ends training with status 'numerical-error'
- * (weights stay at the last finite step).
+ * (weights stay at the last finite step). Stopping rule: `epochs`, or with `validation` and
+ * `patience` > 0, `patience` validations without improvement (status 'converged'); with
+ * `validation` the weights of the best validation score are kept.
  *
  * Cost per epoch ≈ (k · substeps + 1) force evaluations, each a forward + backward pass of the
  * attention network on B particles (O(B² H) per block), then the reverse pass through all of them
@@ -31,6 +34,7 @@ import { rollout, type IntegratorScheme } from './integrator'
 import { potentialForce, resolveArchitecture, type WlmArchitecture } from './network'
 import { assignValues, ownedVariable, WlmModel, type WlmModelSpec, type WlmState } from './model'
 import { otVelocity } from './velocity'
+import { w1 } from './uses'
 
 /** Snapshots μ_0 … μ_{K−1} of a population (unpaired: rows need not be identities). */
 export interface WlmProblem {
@@ -81,6 +85,14 @@ export interface WlmTrainConfig {
   clipNorm?: number
   /** EMA decay of θ (null = no EMA). @default 0.999 */
   emaDecay?: number | null
+  /**
+   * EMA warm-up w > 1: decay_k = min(emaDecay, (1 + k)/(w + k)), so the EMA spans ≈ (w + k)/(w − 1)
+   * steps until emaDecay caps it; w = 2 is the running average of all iterates (the initial
+   * weights counted twice: e_k = (2θ_0 + θ_1 + … + θ_k)/(k + 2)), w = 3 about the last half
+   * (tail averaging, against the optimiser's noise in short runs: GF-SDE bench, BENCHMARKS.md).
+   * @default 10
+   */
+  emaWarmup?: number
   /** Particles per batch B (attention memory ∝ B²). @default 128 */
   batchSize?: number
   /** Integrator steps per (smallest) observation gap during training. @default 1 */
@@ -108,6 +120,35 @@ export interface WlmTrainConfig {
   checkpointEvery?: number
   /** Resume from a checkpoint written by `onCheckpoint` (same problem and config). */
   resume?: WlmCheckpoint
+  /** Early stopping on held-out marginals (see {@link WlmValidation}). @default none */
+  validation?: WlmValidation
+}
+
+/**
+ * Early stopping on held-out marginals, against fitting the snapshots' sampling noise: every
+ * `every` epochs the model (EMA weights) is rolled out from μ_0 (all its rows, with v_0) through
+ * `times` with steps ≤ `step`, and scored by the mean exact W1 (engines/ot `emd`, ≤ `maxPoints`
+ * points per cloud, seeded subsample) to `snapshots`; the weights (with EMA and γ) of the best
+ * score are restored at the end. Training stops early after `patience` evaluations without
+ * improvement. The held-out clouds must not be in the training problem: e.g. a later snapshot
+ * (validated as a forecast), or a random part of each snapshot's rows (same times; for unpaired
+ * snapshots its sampling noise is independent of the training part's). Cost per evaluation: one
+ * forward roll-out of n_0 particles (attention O(n_0²) per step) plus the W1 solves.
+ * The best-so-far is not part of checkpoints: a resumed run restarts the search.
+ */
+export interface WlmValidation {
+  /** Held-out clouds, same d as the problem. */
+  snapshots: PointCloud[]
+  /** Their times, increasing, all > times[0] of the problem. */
+  times: number[]
+  /** Evaluate every this many epochs (and after the last). @default 20 */
+  every?: number
+  /** Stop after this many evaluations without improvement (0 = never stop early). @default 0 */
+  patience?: number
+  /** Largest integrator step of the validation roll-out. @default the model's evalStep (h_train / evalSubsteps) */
+  step?: number
+  /** Points per cloud for W1. @default 1000 */
+  maxPoints?: number
 }
 
 export interface WlmProgress extends Progress {
@@ -145,6 +186,8 @@ export interface WlmTrainResult extends IterationReport {
   /** Maximal training step h_train. */
   trainStep: number
   seconds: number
+  /** With `validation`: the scores (mean W1) by epoch and the epoch whose weights were kept. */
+  validation?: { epochs: number[]; w1: number[]; bestEpoch: number; bestW1: number }
 }
 
 function checkCloud(c: PointCloud | null | undefined, d: number, what: string): asserts c is PointCloud {
@@ -222,6 +265,8 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
   const clipNorm = positive('clipNorm', config.clipNorm ?? 10)
   const emaDecay = config.emaDecay === undefined ? 0.999 : config.emaDecay
   if (emaDecay !== null && !(emaDecay > 0 && emaDecay < 1)) throw invalidInput(`wlm: expected emaDecay in (0, 1) or null, got ${emaDecay}`)
+  const emaWarmup = config.emaWarmup ?? 10
+  if (!(Number.isFinite(emaWarmup) && emaWarmup > 1)) throw invalidInput(`wlm: expected emaWarmup > 1, got ${emaWarmup}`)
   const batchSize = positiveInt('batchSize', config.batchSize ?? 128, 2)
   const substeps = positiveInt('substeps', config.substeps ?? 1)
   const evalSubsteps = positiveInt('evalSubsteps', config.evalSubsteps ?? 5)
@@ -251,6 +296,19 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
   else if (vMode === 'ot') v0 = otVelocity(problem.snapshots[0]!, problem.snapshots[1]!, times[1]! - times[0]!)
   else throw invalidInput(`wlm: expected initialVelocity 'given', 'zero' or 'ot', got ${String(vMode)}`)
 
+  const val = config.validation
+  if (val) {
+    if (!Array.isArray(val.snapshots) || val.snapshots.length < 1 || !Array.isArray(val.times) || val.times.length !== val.snapshots.length) {
+      throw invalidInput(`wlm: expected validation.snapshots and validation.times of the same length >= 1, got ${val.snapshots?.length} and ${val.times?.length}`)
+    }
+    val.snapshots.forEach((c, k) => checkCloud(c, d, `validation snapshot ${k}`))
+    val.times.forEach((t, i) => {
+      if (!(Number.isFinite(t) && t > (i > 0 ? val.times[i - 1]! : times[0]!))) throw invalidInput(`wlm: expected validation.times increasing and > ${times[0]}, got [${val.times.join(', ')}]`)
+    })
+  }
+  const valEvery = positiveInt('validation.every', val?.every ?? 20)
+  const patience = positiveInt('validation.patience', val?.patience ?? 0, 0)
+  const valPoints = positiveInt('validation.maxPoints', val?.maxPoints ?? 1000)
   const architecture = resolveArchitecture(d, config.architecture)
   const spec: WlmModelSpec = config.resume?.spec ?? {
     architecture, friction, learnFriction: config.learnFriction ?? false, scheme, evalStep: minGap / evalSubsteps, seed,
@@ -297,6 +355,26 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
   let windowSum = 0, windowCount = 0
   const arch = model.architecture
   const sinkhornCfg = { p, blur, scaling: 0.7, maxIter: 30, tol: 1e-2, checkEvery: 5, ...config.sinkhorn }
+  const valLog = { epochs: [] as number[], w1: [] as number[], bestEpoch: -1, bestW1: Infinity }
+  let bestState: WlmState | null = null
+  let sinceBest = 0
+  let stoppedEarly = false
+  const validate = (epoch: number): boolean => {
+    if (!val) return false
+    const traj = model.simulate(problem.snapshots[0]!, v0, times[0]!, val.times, { step: val.step ?? model.spec.evalStep }, { signal: ctx.signal })
+    const score = traj.positions.reduce((acc, x, k) => acc + w1(x, val.snapshots[k]!, valPoints, 7919 * k), 0) / val.times.length
+    valLog.epochs.push(epoch)
+    valLog.w1.push(score)
+    if (score < valLog.bestW1) {
+      valLog.bestW1 = score
+      valLog.bestEpoch = epoch
+      bestState = model.getState()
+      sinceBest = 0
+      return false
+    }
+    sinceBest++
+    return patience > 0 && sinceBest >= patience
+  }
   try {
     for (let epoch = startEpoch; epoch < epochs; epoch++) {
       const batch = drawBatch(rng, problem, maxHorizon, batchSize)
@@ -342,7 +420,7 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
           model.rho.assign(tf.sub(model.rho, tf.mul(upd, frictionLr)))
         }
         if (model.ema && emaDecay !== null) {
-          const dec = Math.min(emaDecay, (1 + step) / (10 + step))
+          const dec = Math.min(emaDecay, (1 + step) / (emaWarmup + step))
           for (const [k, e] of model.ema) e.assign(tf.add(tf.mul(e, dec), tf.mul(model.params.get(k)!, 1 - dec)))
         }
         return lv
@@ -364,7 +442,13 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
         checkAborted({ signal: ctx.signal })
       }
       if (checkpointEvery > 0 && done % checkpointEvery === 0) ctx.onCheckpoint?.(checkpoint(done))
+      if (val && (done % valEvery === 0 || done === epochs) && validate(done)) {
+        status = 'converged' // the stopping rule (no improvement for `patience` evaluations) was met
+        stoppedEarly = true
+        break
+      }
     }
+    if (bestState) model.setState(bestState)
   } catch (err) {
     model.dispose()
     throw err
@@ -379,11 +463,12 @@ export async function trainWlm(problem: WlmProblem, config: WlmTrainConfig = {},
     blur,
     initialVelocity: v0,
     trainStep: hTrain,
-    converged: false,
+    converged: stoppedEarly,
     status,
     iterations: lossHistory.length,
     errorHistory: lossHistory,
     seconds: (Date.now() - t0) / 1000,
+    ...(val ? { validation: valLog } : {}),
   }
 }
 

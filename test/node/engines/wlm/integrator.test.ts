@@ -79,6 +79,18 @@ describe('damped leapfrog', () => {
     expect(maxErrorAt(3, 0.05, 0.4, 'reference')).toBeGreaterThan(50 * e2)
   })
 
+  it('γ = 0 fixed: the two kick schemes are the same velocity Verlet (so the scheme cannot change a γ = 0 run, e.g. Boids)', () => {
+    tf.tidy(() => {
+      const run = (scheme: 'exponential' | 'reference') => leapfrog(harmonic, initialState(harmonic, tf.tensor2d(X0), tf.tensor2d(V0), 0), 0.1, 30, 0, scheme)
+      const a = run('exponential'), b = run('reference')
+      expect(Array.from(b.x.dataSync())).toEqual(Array.from(a.x.dataSync()))
+      expect(Array.from(b.v.dataSync())).toEqual(Array.from(a.v.dataSync()))
+      // … while for γ > 0 they differ
+      const c = leapfrog(harmonic, initialState(harmonic, tf.tensor2d(X0), tf.tensor2d(V0), 0), 0.1, 30, 0.4, 'reference')
+      expect(Math.abs(c.x.dataSync()[0]! - leapfrog(harmonic, initialState(harmonic, tf.tensor2d(X0), tf.tensor2d(V0), 0), 0.1, 30, 0.4, 'exponential').x.dataSync()[0]!)).toBeGreaterThan(1e-3)
+    })
+  })
+
   it('rollout crosses uneven gaps with steps ≤ hMax and returns the state at each time', () => {
     expect(stepsFor(0.3, 0.1)).toEqual({ n: 3, h: 0.3 / 3 })
     expect(stepsFor(0.05, 0.1).n).toBe(1)
