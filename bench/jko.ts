@@ -3,17 +3,26 @@
  *
  * iJKOnet_V on JKOnet* potentials (quick: wavy_plateau, styblinski_tang, oakley_ohagan — the three with
  * the largest one-step motion; full: these and the six of iJKOnet App. B.1 / Table 2; or the list in
- * POPDYN_BENCH_JKO_POTENTIALS), d = 2, UNPAIRED training data (every snapshot sampled afresh),
- * dt = 0.01, 5 steps (6 snapshots), x_0 ~ U([−4,4]²) (peers.md §1.2), 800 energy steps.
+ * POPDYN_BENCH_JKO_POTENTIALS; POPDYN_BENCH_JKO_VARIANTS=ijkonet-v,ijkonet,ijkonet-tv adds the full
+ * iJKOnet and the time-varying variant; POPDYN_BENCH_JKO_EPOCHS overrides the epochs), d = 2,
+ * UNPAIRED training data (every snapshot sampled afresh), dt = 0.01, 5 steps (6 snapshots),
+ * x_0 ~ U([−4,4]²) (peers.md §1.2), 800 energy steps, trainer defaults for the guard against fitting
+ * sampling noise (20% of every snapshot held out, best validation epoch kept, energy scale α chosen
+ * on it: "α (val)"; "EMD before α" is the same model unscaled).
  * Two test sets of 500 (seed 1): 'traj' follows the test particles (μ_{t+1} = the true step of the
  * test μ_t — the JKOnet* evaluator's split along trajectories), 'fresh' samples every snapshot anew.
  * Metrics (SPEC §3), means over the 5 intervals: one-step EMD (W1) of the default (JKO / proximal)
  * prediction and of the explicit step on 'traj'; "still EMD" = EMD(μ_t, μ_{t+1}) (no motion); on
  * 'fresh': EMD, no motion, and the oracle (true dynamics from the fresh μ_t) = the sampling floor;
  * B-UVP of the prediction vs μ_{t+1}; L2-UVP and mean cosine of ∇V̂ vs dt·∇V* (τ = 1, V̂ ≈ dt·V*)
- * at the test μ_t. POPDYN_BENCH_JKO_QUADRATIC=0 skips the quadratic rows.
- * JKOnet and the forward method on the JKOnet paper's quadratic task (dt 0.25, sd 0.2, 4 snapshots).
- *
+ * at the test μ_t.
+ * JKOnet paper tasks (POPDYN_BENCH_JKO_TASKS, default quadratic,semicircle,spiral; '' = none;
+ * POPDYN_BENCH_JKO_METHODS, default jkonet,forward,ijkonet-v; POPDYN_BENCH_JKO_TASK_EPOCHS for
+ * JKOnet / forward; POPDYN_BENCH_JKO_QUADRATIC=0 drops the quadratic): quadratic potential (dt 0.25,
+ * sd 0.2, 4 snapshots) and the semicircle / spiral trajectories (engines/jko/tasks.ts, as the
+ * reference code builds them) with JKOnet, the forward method and iJKOnet_V; one-step and
+ * all-steps (rolled out from μ_0) EMD on a fresh test draw, "no motion" and the sampling floor.
+
  * Reference numbers: the iJKOnet paper gives absolute EMD / B-UVP / L2-UVP for these potentials only
  * in its Figure 2 (plots, not in the extracted text); its Table 2 gives, per potential, the ratio of
  * unpaired to paired performance (two triplets B-UVP, EMD, L2-UVP: first iJKOnet_V, then JKOnet*_V —
@@ -24,13 +33,10 @@
  *
  *   node --import tsx bench/jko.ts [--quick]
  *
- * Measured (2026-11-25, --quick, wasm, shared 2-core machine under load 3–6): wavy_plateau EMD 0.077
- * (explicit step 0.228) vs no motion 0.169, 85 s; styblinski_tang 0.137 (0.142) vs 0.172, 74 s;
- * oakley_ohagan 0.064 (0.082) vs 0.236, 60 s; fresh-test EMD 0.29 / 0.38 / 0.31 vs oracle floor
- * 0.27 / 0.33 / 0.30. Numbers and the remaining potentials: BENCHMARKS.md.
+ * Measured: BENCHMARKS.md (JKOnet / iJKOnet section).
  */
 import { initBackend } from '../src-main/compute/backend'
-import { trainIjkonet, trainJkonet } from '../src-main/engines/jko/index'
+import { trainIjkonet, trainJkonet, jkonetTrajectoryData, type IjkonetVariant, type JkonetTrajectoryTask } from '../src-main/engines/jko/index'
 import { jkonetStarData, jkonetTaskData, type JkonetStarPotential } from '../src-main/engines/synth/potentials'
 import { emd } from '../src-main/engines/ot/index'
 import { bUvpClouds, l2Uvp } from '../src-main/engines/metrics/index'
@@ -68,75 +74,140 @@ function oracleEmd(from: PointCloud, to: PointCloud, grad: (v: ArrayLike<number>
   return emd({ data: o, n: from.n, d: from.d }, to)
 }
 
-export async function run(opts: { quick?: boolean }): Promise<{ name: string; rows: Record<string, string | number>[]; notes?: string }> {
-  const backend = await initBackend({ prefer: 'wasm' })
-  const quick = opts.quick ?? false
-  const rows: Record<string, string | number>[] = []
+/** Mean per-point displacement ‖pred − x‖ (rows of pred follow the rows of x). */
+function meanDisplacement(x: PointCloud, pred: PointCloud): number {
+  let s = 0
+  for (let i = 0; i < x.n; i++) {
+    let q = 0
+    for (let c = 0; c < x.d; c++) q += (pred.data[i * x.d + c]! - x.data[i * x.d + c]!) ** 2
+    s += Math.sqrt(q)
+  }
+  return s / x.n
+}
+
+type Row = Record<string, string | number>
+const env = (k: string) => process.env[k]
+const list = (k: string, dflt: string[]) => (env(k) === undefined ? dflt : env(k)!.split(',').map((v) => v.trim()).filter(Boolean))
+
+/** iJKOnet (a variant) on one JKOnet* potential, unpaired training data; see the module comment. */
+function potentialRow(name: JkonetStarPotential, variant: IjkonetVariant, quick: boolean): Row {
   const n = quick ? 400 : 1000
   const batchSize = quick ? 200 : 250
   // 800 energy steps (2 map steps each) in both modes: n/batchSize iterations per epoch.
-  const epochs = quick ? 400 : 200
-  const names = (process.env.POPDYN_BENCH_JKO_POTENTIALS?.split(',') ?? (quick ? ['wavy_plateau', 'styblinski_tang', 'oakley_ohagan'] : ['wavy_plateau', 'styblinski_tang', 'oakley_ohagan', ...Object.keys(TABLE2).filter((k) => k !== 'wavy_plateau')])) as JkonetStarPotential[]
-  for (const name of names) {
-    const trainData = jkonetStarData({ potential: name, n, seed: 0 })
-    // Two test sets from the same seed: 'traj' follows the test particles (μ_{t+1} = true step of
-    // the test μ_t, the JKOnet* evaluator's test split), 'fresh' samples every snapshot anew.
-    const traj = jkonetStarData({ potential: name, n: 500, seed: 1, paired: true })
-    const fresh = jkonetStarData({ potential: name, n: 500, seed: 1 })
-    const t0 = Date.now()
-    const res = trainIjkonet({ snapshots: trainData.snapshots }, { variant: 'ijkonet-v', epochs, batchSize, mapSteps: 2, lrEnergy: 1e-2, lrMap: 1e-2, valFraction: 0, seed: 0 })
-    const seconds = (Date.now() - t0) / 1000
-    const m = res.model
-    const pred = m.predictOneStep(traj.snapshots)
-    const predX = m.predictOneStep(traj.snapshots, { method: 'explicit' })
-    const predF = m.predictOneStep(fresh.snapshots)
-    const emds: number[] = [], emdsX: number[] = [], still: number[] = [], fr: number[] = [], frStill: number[] = [], frOracle: number[] = [], buvp: number[] = [], l2: number[] = [], cos: number[] = []
-    for (let t = 0; t + 1 < traj.snapshots.length; t++) {
-      const x = traj.snapshots[t]!, y = traj.snapshots[t + 1]!
-      emds.push(emd(pred[t]!, y))
-      emdsX.push(emd(predX[t]!, y))
-      still.push(emd(x, y))
-      buvp.push(bUvpClouds(pred[t]!, y))
-      fr.push(emd(predF[t]!, fresh.snapshots[t + 1]!))
-      frStill.push(emd(fresh.snapshots[t]!, fresh.snapshots[t + 1]!))
-      frOracle.push(oracleEmd(fresh.snapshots[t]!, fresh.snapshots[t + 1]!, fresh.gradPotential, fresh.dt))
-      const gt = new Float64Array(x.n * x.d)
-      for (let i = 0; i < x.n; i++) gt.set(traj.gradPotential(x.data.subarray(i * x.d, i * x.d + x.d)).map((g) => g * traj.dt), i * x.d)
-      const gp = m.gradPotential(x)
-      l2.push(l2Uvp({ x, tau: 1, gradPred: gp, gradTrue: { data: gt, n: x.n, d: x.d } as PointCloud }))
-      cos.push(meanCosine(gp.data, gt, x.d))
-    }
-    const [rb, re, rl] = TABLE2[name] ?? ['-', '-', '-']
-    rows.push({
-      method: 'iJKOnet_V', task: name, n, epochs, seconds: +seconds.toFixed(1),
-      EMD: +mean(emds).toFixed(3), 'EMD explicit step': +mean(emdsX).toFixed(3), 'still EMD': +mean(still).toFixed(3),
-      'fresh-test EMD': +mean(fr).toFixed(3), 'fresh still': +mean(frStill).toFixed(3), 'fresh oracle': +mean(frOracle).toFixed(3),
-      'B-UVP': +mean(buvp).toFixed(2), 'L2-UVP': +mean(l2).toExponential(2), 'cos(∇V̂,∇V*)': +mean(cos).toFixed(2),
-      'paper T2 ratio (B-UVP/EMD/L2-UVP)': `${rb}/${re}/${rl}`,
-    })
-    m.dispose()
+  const epochs = +(env('POPDYN_BENCH_JKO_EPOCHS') ?? (quick ? 400 : 200))
+  const trainData = jkonetStarData({ potential: name, n, seed: 0 })
+  // Two test sets from the same seed: 'traj' follows the test particles (μ_{t+1} = true step of
+  // the test μ_t, the JKOnet* evaluator's test split), 'fresh' samples every snapshot anew.
+  const traj = jkonetStarData({ potential: name, n: 500, seed: 1, paired: true })
+  const fresh = jkonetStarData({ potential: name, n: 500, seed: 1 })
+  const t0 = Date.now()
+  // Defaults for the guard: 20% of every snapshot held out, best evaluation kept, energy scale α
+  // chosen on it (α = 0 = no motion).
+  const res = trainIjkonet({ snapshots: trainData.snapshots }, { variant, epochs, batchSize, mapSteps: 2, lrEnergy: 1e-2, lrMap: 1e-2, evalEvery: 20, seed: 0 })
+  const seconds = (Date.now() - t0) / 1000
+  const m = res.model
+  const pred = m.predictOneStep(traj.snapshots)
+  const predX = m.predictOneStep(traj.snapshots, { method: 'explicit' })
+  const predF = m.predictOneStep(fresh.snapshots)
+  const guarded = m.getState()
+  let unguarded = NaN
+  if (res.unscaledState) {
+    m.setState(res.unscaledState)
+    unguarded = mean(m.predictOneStep(traj.snapshots).map((p, t) => emd(p, traj.snapshots[t + 1]!)))
+    m.setState(guarded)
   }
-  for (const method of (process.env.POPDYN_BENCH_JKO_QUADRATIC === '0' ? [] : ['jkonet', 'forward', 'ijkonet-v'] as const)) {
-    const data = jkonetTaskData('quadratic', { n: quick ? 100 : 250, seed: 0 })
-    const test = jkonetTaskData('quadratic', { n: quick ? 100 : 250, seed: 1 })
-    const t0 = Date.now()
-    const res = method === 'ijkonet-v'
-      ? trainIjkonet({ snapshots: data.snapshots }, { variant: 'ijkonet-v', epochs: quick ? 40 : 100, batchSize: 80, lrEnergy: 1e-2, lrMap: 1e-2, valFraction: 0.2, evalEvery: 10, seed: 0 })
-      : trainJkonet({ snapshots: data.snapshots }, { method, epochs: quick ? 20 : 60, batchSize: quick ? 64 : 128, lr: 1e-2, innerMin: 20, innerMax: quick ? 50 : 100, valFraction: 0.2, evalEvery: quick ? 10 : 20, seed: 0 })
-    const seconds = (Date.now() - t0) / 1000
-    const pred = res.model.predictOneStep(test.snapshots)
-    const emds: number[] = [], still: number[] = [], buvp: number[] = []
-    for (let t = 0; t + 1 < test.snapshots.length; t++) {
-      emds.push(emd(pred[t]!, test.snapshots[t + 1]!))
-      still.push(emd(test.snapshots[t]!, test.snapshots[t + 1]!))
-      buvp.push(bUvpClouds(pred[t]!, test.snapshots[t + 1]!))
+  const emds: number[] = [], emdsX: number[] = [], still: number[] = [], fr: number[] = [], frStill: number[] = [], frOracle: number[] = [], buvp: number[] = [], l2: number[] = [], cos: number[] = [], disp: number[] = []
+  for (let t = 0; t + 1 < traj.snapshots.length; t++) {
+    const x = traj.snapshots[t]!, y = traj.snapshots[t + 1]!
+    emds.push(emd(pred[t]!, y))
+    emdsX.push(emd(predX[t]!, y))
+    still.push(emd(x, y))
+    disp.push(meanDisplacement(x, pred[t]!))
+    buvp.push(bUvpClouds(pred[t]!, y))
+    fr.push(emd(predF[t]!, fresh.snapshots[t + 1]!))
+    frStill.push(emd(fresh.snapshots[t]!, fresh.snapshots[t + 1]!))
+    frOracle.push(oracleEmd(fresh.snapshots[t]!, fresh.snapshots[t + 1]!, fresh.gradPotential, fresh.dt))
+    const gt = new Float64Array(x.n * x.d)
+    for (let i = 0; i < x.n; i++) gt.set(traj.gradPotential(x.data.subarray(i * x.d, i * x.d + x.d)).map((g) => g * traj.dt), i * x.d)
+    const gp = m.gradPotential(x, t + 1)
+    l2.push(l2Uvp({ x, tau: 1, gradPred: gp, gradTrue: { data: gt, n: x.n, d: x.d } as PointCloud }))
+    cos.push(meanCosine(gp.data, gt, x.d))
+  }
+  const [rb, re, rl] = TABLE2[name] ?? ['-', '-', '-']
+  const row: Row = {
+    method: variant === 'ijkonet-v' ? 'iJKOnet_V' : variant === 'ijkonet' ? 'iJKOnet (V, W, β)' : 'iJKOnet time-varying V', task: name, n, epochs: res.iterations, seconds: +seconds.toFixed(1),
+    EMD: +mean(emds).toFixed(3), 'α (val)': res.energyScale, 'EMD before α': Number.isNaN(unguarded) ? '-' : +unguarded.toFixed(3),
+    'EMD explicit step': +mean(emdsX).toFixed(3), 'still EMD': +mean(still).toFixed(3), 'mean move': +mean(disp).toFixed(3),
+    'val EMD / val still': `${res.bestValidationEmd.toFixed(3)} / ${res.validationStillEmd.toFixed(3)}`,
+    'fresh-test EMD': +mean(fr).toFixed(3), 'fresh still': +mean(frStill).toFixed(3), 'fresh oracle': +mean(frOracle).toFixed(3),
+    'B-UVP': +mean(buvp).toFixed(2), 'L2-UVP': +mean(l2).toExponential(2), 'cos(∇V̂,∇V*)': +mean(cos).toFixed(2),
+    'paper T2 ratio (B-UVP/EMD/L2-UVP)': `${rb}/${re}/${rl}`,
+  }
+  if (variant === 'ijkonet') row['β̂'] = +m.beta().toExponential(2)
+  m.dispose()
+  return row
+}
+
+/**
+ * A JKOnet paper task (quadratic potential, or the semicircle / spiral trajectory, peers.md §4.4)
+ * with JKOnet, the forward method or iJKOnet_V. Test: a fresh draw (seed 1) of every snapshot;
+ * one-step EMD from the test μ_t, all-steps EMD rolled out from the test μ_0, "no motion"
+ * (μ_t for μ_{t+1}), and the sampling floor EMD(test μ_{t+1}, train μ_{t+1}) (two independent draws).
+ */
+function taskRow(task: 'quadratic' | JkonetTrajectoryTask, method: 'jkonet' | 'forward' | 'ijkonet-v', quick: boolean): Row {
+  const traj = task !== 'quadratic'
+  const nq = quick ? 100 : 250
+  const data = traj ? jkonetTrajectoryData(task, { n: nq, seed: 0 }) : jkonetTaskData('quadratic', { n: nq, seed: 0 })
+  const test = traj ? jkonetTrajectoryData(task, { n: nq, seed: 1 }) : jkonetTaskData('quadratic', { n: nq, seed: 1 })
+  // Trajectory tasks (paper App. B.2): strong convexity ℓ = 0.8 of the ICNN (the reference code's
+  // cvx_reg: 0.8 on the spiral, 0 on the semicircle), teacher forcing on.
+  const ell = task === 'spiral' ? 0.8 : 0
+  const jkoEpochs = +(env('POPDYN_BENCH_JKO_TASK_EPOCHS') ?? (quick ? 20 : 60))
+  const t0 = Date.now()
+  const res = method === 'ijkonet-v'
+    ? trainIjkonet({ snapshots: data.snapshots }, { variant: 'ijkonet-v', epochs: quick ? 100 : 250, batchSize: 80, mapSteps: 2, lrEnergy: 1e-2, lrMap: 1e-2, valFraction: 0.2, evalEvery: 10, seed: 0 })
+    : trainJkonet({ snapshots: data.snapshots }, { method, epochs: jkoEpochs, batchSize: quick ? 64 : 128, lr: 1e-2, innerMin: 20, innerMax: quick ? 50 : 100, strongConvexity: ell, valFraction: 0.2, evalEvery: quick ? 10 : 20, seed: 0 })
+  const seconds = (Date.now() - t0) / 1000
+  const S = test.snapshots
+  const pred = res.model.predictOneStep(S)
+  const roll = res.model.rollout(S[0]!, S.length - 1)
+  const emds: number[] = [], all: number[] = [], still: number[] = [], floor: number[] = [], buvp: number[] = []
+  for (let t = 0; t + 1 < S.length; t++) {
+    emds.push(emd(pred[t]!, S[t + 1]!))
+    all.push(emd(roll[t]!, S[t + 1]!))
+    still.push(emd(S[t]!, S[t + 1]!))
+    floor.push(emd(S[t + 1]!, data.snapshots[t + 1]!))
+    buvp.push(bUvpClouds(pred[t]!, S[t + 1]!))
+  }
+  const alpha = 'energyScale' in res ? (res as { energyScale: number }).energyScale : '-'
+  const row: Row = {
+    method: method === 'jkonet' ? 'JKOnet' : method === 'forward' ? 'forward method' : 'iJKOnet_V', task: traj ? `${task} (JKOnet App. B.2)` : 'quadratic (JKOnet §4.1)', n: data.snapshots[0]!.n, epochs: res.iterations, seconds: +seconds.toFixed(1),
+    EMD: +mean(emds).toFixed(3), 'α (val)': alpha, 'all-steps EMD': +mean(all).toFixed(3), 'still EMD': +mean(still).toFixed(3), 'sampling floor': +mean(floor).toFixed(3),
+    'B-UVP': +mean(buvp).toFixed(2), 'paper': 'figures only',
+  }
+  res.model.dispose()
+  return row
+}
+
+export async function run(opts: { quick?: boolean }): Promise<{ name: string; rows: Record<string, string | number>[]; notes?: string }> {
+  const backend = await initBackend({ prefer: 'wasm' })
+  const quick = opts.quick ?? false
+  const rows: Row[] = []
+  const names = list('POPDYN_BENCH_JKO_POTENTIALS', quick ? ['wavy_plateau', 'styblinski_tang', 'oakley_ohagan'] : ['wavy_plateau', 'styblinski_tang', 'oakley_ohagan', ...Object.keys(TABLE2).filter((k) => k !== 'wavy_plateau')]) as JkonetStarPotential[]
+  const variants = list('POPDYN_BENCH_JKO_VARIANTS', ['ijkonet-v']) as IjkonetVariant[]
+  for (const name of names) {
+    for (const variant of variants) {
+      rows.push(potentialRow(name, variant, quick))
+      console.error(JSON.stringify(rows[rows.length - 1]))
     }
-    rows.push({
-      method: method === 'jkonet' ? 'JKOnet' : method === 'forward' ? 'forward method' : 'iJKOnet_V', task: 'quadratic (JKOnet §4.1)', n: data.snapshots[0]!.n, epochs: res.iterations, seconds: +seconds.toFixed(1),
-      EMD: +mean(emds).toFixed(3), 'still EMD': +mean(still).toFixed(3), 'B-UVP': +mean(buvp).toFixed(2), 'L2-UVP': '-', 'cos(∇V̂,∇V*)': '-',
-      'paper T2 ratio (B-UVP/EMD/L2-UVP)': 'figures only',
-    })
-    res.model.dispose()
+  }
+  const tasks = list('POPDYN_BENCH_JKO_TASKS', ['quadratic', 'semicircle', 'spiral']).filter((t) => !(t === 'quadratic' && env('POPDYN_BENCH_JKO_QUADRATIC') === '0')) as ('quadratic' | JkonetTrajectoryTask)[]
+  const methods = list('POPDYN_BENCH_JKO_METHODS', ['jkonet', 'forward', 'ijkonet-v']) as ('jkonet' | 'forward' | 'ijkonet-v')[]
+  for (const task of tasks) {
+    for (const method of methods) {
+      rows.push(taskRow(task, method, quick))
+      console.error(JSON.stringify(rows[rows.length - 1]))
+    }
   }
   return { name: 'jko', rows, notes: `backend ${backend.name} (${backend.detail}); quick = ${quick}` }
 }

@@ -54,6 +54,8 @@ export const IjkonetParams = z
     tau: z.number().positive().default(1).describe('JKO time step between snapshots'),
     lrEnergy: lr(1e-3).describe('Adam learning rate of the energy'),
     lrMap: lr(1e-3).describe('Adam learning rate of the transport map'),
+    valFraction: z.number().min(0).max(0.5).default(0.2).describe('fraction of every snapshot held out for validation (best epoch kept; 0 = none)'),
+    noiseGuard: z.boolean().default(true).describe('scale the learned energy (0 = no motion … 1) by the validation EMD, so sampling noise between snapshots is not fitted as motion'),
   })
   .strict()
 export const JkonetParams = z

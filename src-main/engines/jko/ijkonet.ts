@@ -29,11 +29,25 @@
  * Minibatches: all K−1 intervals are stacked into one batch with a time column, one network pass
  * per loss.
  * Stopping: `epochs` epochs, or early stopping when the validation one-step EMD has not improved
- * for `patience` evaluations (the best weights are restored).
+ * for `patience` evaluations. With a validation split (default 20% of every snapshot) the weights of
+ * the best validation evaluation are kept (`restoreBest`).
+ * Guard against fitting sampling noise (unpaired data): two independent samples of the same law
+ * differ by a W1 distance that, on slowly moving populations, exceeds one step's motion, and the
+ * energy can learn to move particles along those differences (worse than "no motion" on unseen
+ * snapshots). After training, the energy is scaled by an α of `energyScales` (J ← αJ, i.e. the
+ * JKO step τ ← ατ; α = 0 is "no motion") chosen on the validation one-step EMD by the
+ * one-standard-error rule (Hastie, Tibshirani & Friedman, Elements of Statistical Learning §7.10):
+ * the smallest α whose validation EMD is within one standard error of the best α's (standard error
+ * of the difference: the larger of its spread over the intervals, each with independent validation
+ * clouds, and a bootstrap over the validation rows). The validation rows are never trained on, so
+ * their differences are independent of the ones the energy fitted; the rule keeps "no motion" unless the learned motion
+ * is a clear gain on them (a small validation split is noisy: two draws of 80 points are ≈ 1 apart
+ * in W1 on the JKOnet* box, a one-step motion only 0.02–0.2).
  */
 import * as tf from '@tensorflow/tfjs'
 import { CancelledError, invalidInput } from '@shared/errors'
 import { klEntropy } from '../stats/index'
+import { emd } from '../ot/index'
 import { createRng, type Rng } from '../stats/random'
 import type { SolveStatus } from '../common/context'
 import { Adam, Mlp, ParamSet, gatherRows, logAbsDet, sampleIndices } from './nn'
@@ -72,6 +86,27 @@ export interface IjkonetConfig {
   evalEvery?: number
   /** Evaluations without improvement before stopping (0 = never stop early). @default 0 */
   patience?: number
+  /**
+   * Keep the weights of the best validation evaluation at the end, not only after an early stop
+   * (needs valFraction > 0). @default true
+   */
+  restoreBest?: boolean
+  /**
+   * Candidate scales α ≥ 0 of the learned energy, chosen after training by the validation one-step
+   * EMD (needs valFraction > 0): J ← αJ (V̂, Ŵ, β̂ all × α), the same as a JKO step of ατ; α = 0 is
+   * "no motion". One-standard-error rule (module comment). [] or [1] turns the selection off.
+   * @default [0, 0.25, 0.5, 0.75, 1]
+   */
+  energyScales?: number[]
+  /**
+   * Bootstrap resamples of the validation rows for the standard errors of the energy-scale
+   * selection (0 = none: only the spread over the intervals, used with ≥ 3 intervals; with fewer,
+   * the plain arg-min of the validation EMD, ties to the larger α). At most `maxValidationPoints`
+   * rows per snapshot are used. @default 20
+   */
+  energyScaleBootstrap?: number
+  /** Rows per validation snapshot used by the energy-scale selection. @default 300 */
+  maxValidationPoints?: number
   /** Seed of the initialisation, batches and prediction noise. @default 0 */
   seed?: number
 }
@@ -92,6 +127,10 @@ interface Resolved {
   valFraction: number
   evalEvery: number
   patience: number
+  restoreBest: boolean
+  energyScales: number[]
+  energyScaleBootstrap: number
+  maxValidationPoints: number
   seed: number
 }
 
@@ -114,16 +153,23 @@ function resolve(c: IjkonetConfig): Resolved {
     valFraction: c.valFraction ?? 0.2,
     evalEvery: c.evalEvery ?? 5,
     patience: c.patience ?? 0,
+    restoreBest: c.restoreBest ?? true,
+    energyScales: c.energyScales ?? [0, 0.25, 0.5, 0.75, 1],
+    energyScaleBootstrap: c.energyScaleBootstrap ?? 20,
+    maxValidationPoints: c.maxValidationPoints ?? 300,
     seed: c.seed ?? 0,
   }
   if (!['ijkonet', 'ijkonet-v', 'ijkonet-tv'].includes(r.variant)) throw invalidInput(`expected variant 'ijkonet' | 'ijkonet-v' | 'ijkonet-tv', got ${String(r.variant)}`)
   for (const [k, v] of [['tau', r.tau], ['lrEnergy', r.lrEnergy], ['lrMap', r.lrMap]] as const) {
     if (!(v > 0 && Number.isFinite(v))) throw invalidInput(`expected ${k} > 0, got ${v}`)
   }
-  for (const [k, v, min] of [['batchSize', r.batchSize, 2], ['pairBatch', r.pairBatch, 2], ['epochs', r.epochs, 0], ['mapSteps', r.mapSteps, 1], ['entropyK', r.entropyK, 1], ['evalEvery', r.evalEvery, 1], ['patience', r.patience, 0]] as const) {
+  for (const [k, v, min] of [['batchSize', r.batchSize, 2], ['pairBatch', r.pairBatch, 2], ['epochs', r.epochs, 0], ['mapSteps', r.mapSteps, 1], ['entropyK', r.entropyK, 1], ['evalEvery', r.evalEvery, 1], ['patience', r.patience, 0], ['energyScaleBootstrap', r.energyScaleBootstrap, 0], ['maxValidationPoints', r.maxValidationPoints, 2]] as const) {
     if (!(Number.isInteger(v) && v >= min)) throw invalidInput(`expected ${k} to be an integer >= ${min}, got ${v}`)
   }
   if (!(r.betaInit > 0)) throw invalidInput(`expected betaInit > 0, got ${r.betaInit}`)
+  if (!Array.isArray(r.energyScales) || r.energyScales.some((a) => !(a >= 0 && Number.isFinite(a)))) {
+    throw invalidInput(`expected energyScales to be finite numbers >= 0, got [${String(r.energyScales)}]`)
+  }
   return r
 }
 
@@ -193,6 +239,21 @@ export class IjkonetModel {
   /** β̂ as a tensor (0 for the variants without internal energy). */
   betaT(): tf.Scalar {
     return this.betaRaw ? (tf.softplus(this.betaRaw) as tf.Scalar) : tf.scalar(0)
+  }
+
+  /**
+   * Scales the learned energy by α ≥ 0: V̂ ← αV̂, Ŵ ← αŴ, β̂ ← αβ̂ (β̂ is floored at 1e-12, the
+   * softplus cannot reach 0). A JKO step of αJ with τ is a step of J with ατ; α = 0 predicts no motion.
+   */
+  scaleEnergy(alpha: number): void {
+    if (!(alpha >= 0 && Number.isFinite(alpha))) throw invalidInput(`expected an energy scale >= 0, got ${alpha}`)
+    this.V.scaleOutput(alpha)
+    this.W?.scaleOutput(alpha)
+    if (this.betaRaw) {
+      const b = Math.max(alpha * this.beta(), 1e-12)
+      const raw = b > 20 ? b : Math.log(Math.expm1(b))
+      tf.tidy(() => this.betaRaw!.assign(tf.scalar(raw)))
+    }
   }
 
   /** Learned diffusion coefficient β̂. */
@@ -380,7 +441,19 @@ export class IjkonetModel {
 }
 
 /** lossHistory: mean training loss L(θ, φ) per epoch. */
-export type IjkonetResult = TrainResultBase<IjkonetModel>
+export interface IjkonetResult extends TrainResultBase<IjkonetModel> {
+  /** The energy scale α chosen on validation (`energyScales`); 1 when no selection ran. */
+  energyScale: number
+  /**
+   * Per candidate α (descending): validation one-step EMD and the standard error of its difference
+   * to the best α's (module comment). Empty when no selection ran.
+   */
+  energyScaleScores: { scale: number; validationEmd: number; standardError: number }[]
+  /** Validation one-step EMD of "no motion" (μ_t for μ_{t+1}); NaN without validation. */
+  validationStillEmd: number
+  /** The weights before the energy-scale selection (`model.setState` undoes it); null when none ran. */
+  unscaledState: Record<string, Float32Array> | null
+}
 
 /**
  * Trains iJKOnet on the snapshots. Resume by passing `initialState` (from `model.getState()`).
@@ -397,6 +470,72 @@ export function trainIjkonet(problem: SnapshotProblem, config: IjkonetConfig = {
     model.dispose()
     throw e
   }
+}
+
+function capRows(c: PointCloud, m: number): PointCloud {
+  return c.n <= m ? c : { data: c.data.slice(0, m * c.d), n: m, d: c.d }
+}
+
+function pickRows(c: PointCloud, idx: ArrayLike<number>): PointCloud {
+  const out = new Float64Array(idx.length * c.d)
+  for (let i = 0; i < idx.length; i++) out.set(c.data.subarray(idx[i]! * c.d, idx[i]! * c.d + c.d), i * c.d)
+  return { data: out, n: idx.length, d: c.d }
+}
+
+/**
+ * The energy-scale selection (module comment): predictions of every validation μ_t (t < K−1) under
+ * each α (descending `scales`), validation EMD to μ_{t+1}, bootstrap standard errors of the
+ * differences to the best α, and the smallest α within one of them. Leaves the model scaled by it.
+ * Steps are per point (given the noise draws; the interaction drift depends on the whole cloud, so
+ * there only approximately), so a bootstrap resample of μ_t's rows resamples the prediction's rows:
+ * only EMDs are recomputed.
+ */
+function chooseEnergyScale(model: IjkonetModel, valAll: PointCloud[], scales: number[], rng: Rng, signal?: AbortSignal): { scale: number; scores: IjkonetResult['energyScaleScores'] } {
+  const c = model.config
+  const val = valAll.map((v) => capRows(v, c.maxValidationPoints))
+  const base = model.getState()
+  const preds: PointCloud[][] = []
+  for (const a of scales) {
+    if (signal?.aborted) throw new CancelledError()
+    model.setState(base)
+    model.scaleEnergy(a)
+    preds.push(val.slice(0, -1).map((x, t) => model.step(x, t)))
+  }
+  const T = val.length - 1
+  const perInterval = (k: number, idx?: Uint32Array[]) => {
+    const out: number[] = []
+    for (let t = 0; t < T; t++) {
+      const p = preds[k]![t]!, y = val[t + 1]!
+      out.push(idx ? emd(pickRows(p, idx[t]!), pickRows(y, idx[t + 1]!)) : emd(p, y))
+    }
+    return out
+  }
+  const mean = (a: number[]) => a.reduce((x, v) => x + v, 0) / a.length
+  const sd = (a: number[]) => { const m = mean(a); return Math.sqrt(a.reduce((x, v) => x + (v - m) ** 2, 0) / Math.max(1, a.length - 1)) }
+  const score = (k: number, idx?: Uint32Array[]) => mean(perInterval(k, idx))
+  const fullPer = scales.map((_, k) => perInterval(k))
+  const full = fullPer.map(mean)
+  let best = 0
+  full.forEach((v, k) => { if (v < full[best]!) best = k })
+  // Standard error of each α's difference to the best: the larger of the spread over the intervals
+  // (each has its own independent validation clouds; with ≥ 3 intervals) and the bootstrap over rows.
+  const se = fullPer.map((per, k) => (T >= 3 ? sd(per.map((v, t) => v - fullPer[best]![t]!)) / Math.sqrt(T) : 0))
+  if (c.energyScaleBootstrap > 0) {
+    const diffs: number[][] = scales.map(() => [])
+    for (let b = 0; b < c.energyScaleBootstrap; b++) {
+      if (signal?.aborted) throw new CancelledError()
+      const idx = val.map((v) => Uint32Array.from({ length: v.n }, () => Math.floor(rng.uniform() * v.n)))
+      const sb = scales.map((_, k) => score(k, idx))
+      sb.forEach((v, k) => diffs[k]!.push(v - sb[best]!))
+    }
+    diffs.forEach((d, k) => { se[k] = Math.max(se[k]!, sd(d)) })
+  }
+  // smallest α (scales are descending) within one standard error of the best
+  let chosen = best
+  for (let k = 0; k < scales.length; k++) if (full[k]! - full[best]! <= se[k]!) chosen = k
+  model.setState(base)
+  model.scaleEnergy(scales[chosen]!)
+  return { scale: scales[chosen]!, scores: scales.map((a, k) => ({ scale: a, validationEmd: full[k]!, standardError: se[k]! })) }
 }
 
 function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainContext): IjkonetResult {
@@ -492,9 +631,22 @@ function trainModel(model: IjkonetModel, problem: SnapshotProblem, ctx: TrainCon
     optT.dispose()
     tf.dispose([tSrc, tTgt])
   }
-  if (stopper.bestState && (status === 'early-stopped' || status === 'numerical-error')) model.setState(stopper.bestState)
+  if (stopper.bestState && (c.restoreBest || status === 'early-stopped' || status === 'numerical-error')) model.setState(stopper.bestState)
+  const validationStillEmd = c.valFraction > 0 ? oneStepEmd(val, (x) => x).mean : NaN
+  let energyScaleScores: IjkonetResult['energyScaleScores'] = []
+  let energyScale = 1
+  let unscaledState: Record<string, Float32Array> | null = null
+  const scales = [...new Set(c.energyScales)].sort((a, b) => b - a)
+  if (c.valFraction > 0 && status !== 'numerical-error' && !(scales.length === 0 || (scales.length === 1 && scales[0] === 1))) {
+    unscaledState = model.getState()
+    ;({ scale: energyScale, scores: energyScaleScores } = chooseEnergyScale(model, val, scales, rng.fork(), ctx.signal))
+  }
   return {
     model,
+    energyScale,
+    energyScaleScores,
+    validationStillEmd,
+    unscaledState,
     converged: status === 'early-stopped',
     status,
     iterations: Math.min(epoch, c.epochs),

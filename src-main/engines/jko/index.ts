@@ -11,7 +11,8 @@
  *   as plain Float32Arrays, for checkpoints and resume), `dispose()`.
  * - `ctx`: `{ signal?: AbortSignal, onProgress?: ({epoch, epochs, loss, validationEmd?}) => void }`;
  *   an abort throws CancelledError at the next iteration.
- * Data with known energies: engines/synth/potentials.ts.
+ * Data with known energies: engines/synth/potentials.ts; the JKOnet paper's trajectory tasks
+ *   (line, semicircle, spiral): `jkonetTrajectoryData(task, {n, seed})` (tasks.ts).
  */
 export { trainIjkonet, IjkonetModel } from './ijkonet'
 export type { IjkonetConfig, IjkonetResult, IjkonetVariant } from './ijkonet'
@@ -19,5 +20,7 @@ export { trainJkonet, JkonetModel, implicitVectors, implicitSurrogate } from './
 export type { JkonetConfig, JkonetResult, InnerReport } from './jkonet'
 export type { SnapshotProblem, TrainProgress, TrainContext, PointCloud } from './common'
 export { oneStepEmd, splitSnapshots } from './common'
+export { jkonetTrajectoryData, jkonetTrajectoryCurve } from './tasks'
+export type { JkonetTrajectoryTask, JkonetTrajectoryConfig, JkonetTrajectoryData } from './tasks'
 export { Mlp, Icnn, Adam, ParamSet, logAbsDet, batchJacobian, clipByGlobalNorm, selu, leaky } from './nn'
 export type { MlpConfig, IcnnConfig, AdamConfig, Activation } from './nn'

@@ -157,6 +157,16 @@ export class Mlp {
     return acc as unknown as tf.Tensor3D
   }
 
+  /** Multiplies the last layer's weights and bias by α, so the network's output becomes α·output. */
+  scaleOutput(alpha: number): void {
+    if (!Number.isFinite(alpha)) throw invalidInput(`expected a finite output scale, got ${alpha}`)
+    const { w, b } = this.layers[this.layers.length - 1]!
+    tf.tidy(() => {
+      w.assign(tf.mul(w, alpha))
+      b.assign(tf.mul(b, alpha))
+    })
+  }
+
   /** Scalar network: [n, d] → [n]. */
   scalar(x: tf.Tensor2D): tf.Tensor1D {
     return tf.reshape(this.apply(x), [-1]) as tf.Tensor1D

@@ -65,13 +65,13 @@ export const ijkonetHandler: Handler = async (input, ctx) => {
   const p = IjkonetParams.parse(input.params)
   await initBackend()
   const { times, snaps } = clouds(input)
-  const r = trainIjkonet({ snapshots: snaps, times }, { variant: p.variant, epochs: p.epochs, tau: p.tau, lrEnergy: p.lrEnergy, lrMap: p.lrMap, seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
+  const r = trainIjkonet({ snapshots: snaps, times }, { variant: p.variant, epochs: p.epochs, tau: p.tau, lrEnergy: p.lrEnergy, lrMap: p.lrMap, valFraction: p.valFraction, energyScales: p.noiseGuard ? undefined : [], seed: input.seed ?? 0 }, { signal: ctx.signal, onProgress: progress(ctx) })
   try {
     ctx.progress(0.99, 'evaluating', 'one-step predictions')
     const pred = r.model.predictOneStep(snaps)
     const ev = evaluate(snaps, pred)
     return {
-      metrics: { status: r.status, epochs: r.iterations, bestEpoch: r.bestEpoch, bestValidationEmd: r.bestValidationEmd, finalLoss: r.lossHistory.at(-1) ?? null, beta: r.model.beta(), ...ev, seconds: r.seconds },
+      metrics: { status: r.status, epochs: r.iterations, bestEpoch: r.bestEpoch, bestValidationEmd: r.bestValidationEmd, validationStillEmd: Number.isNaN(r.validationStillEmd) ? null : r.validationStillEmd, energyScale: r.energyScale, finalLoss: r.lossHistory.at(-1) ?? null, beta: r.model.beta(), ...ev, seconds: r.seconds },
       arrays: { ...weights(r.model.getState()), ...predictions(pred, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {

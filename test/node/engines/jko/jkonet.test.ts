@@ -121,4 +121,19 @@ describe('JKOnet', () => {
       expect(tf.memory().numTensors).toBe(before)
     }
   })
+
+  it('with strong convexity ℓ the ICNN still starts at the identity (learnable quadratic term starts at 1 − ℓ)', () => {
+    // ψ = ℓ‖x‖²/2 + softplus(q)‖x‖²/2 + (small random ICNN): ∇ψ(x) ≈ (ℓ + softplus(q))x. With the old
+    // default softplus(q) = 1 and ℓ = 0.8 (the spiral task), ∇ψ(x) ≈ 1.8x: 18 at x = (10, 0).
+    const x = tf.tensor2d([10, 0, 0, -10, 7, 7, -3, 2], [4, 2])
+    for (const [cfg, factor] of [[{ strongConvexity: 0.8 }, 1], [{ strongConvexity: 0.8, quadraticInit: 1 }, 1.8], [{}, 1]] as const) {
+      const m = new JkonetModel(2, cfg)
+      m.psi.reinit(createRng(5))
+      const g = m.psi.grad(x).arraySync()
+      const xs = x.arraySync()
+      for (let i = 0; i < 4; i++) for (let c = 0; c < 2; c++) expect(Math.abs(g[i]![c]! - factor * xs[i]![c]!)).toBeLessThan(0.5)
+      m.dispose()
+    }
+    x.dispose()
+  })
 })
