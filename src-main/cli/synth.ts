@@ -5,6 +5,7 @@ import { linearEnsembles } from '../engines/synth/linear-ensembles'
 import { cells } from '../engines/synth/cells'
 import { boids } from '../engines/synth/boids'
 import { jkonetStarData, jkonetTaskData, JKONET_STAR_POTENTIALS } from '../engines/synth/potentials'
+import { jkonetTrajectoryData } from '../engines/jko/index'
 import type { PointCloud } from '../engines/ot/index'
 import { parseSets } from './run'
 
@@ -66,15 +67,18 @@ Object.assign(GENERATORS, {
     const r = snapshotCsv(data.times, data.positions, data.velocities)
     return { ...r, truth: { generator: 'boids', seed, dt: data.dt } }
   },
-  /** Snapshots under a JKOnet* benchmark potential (unpaired), or the JKOnet quadratic / styblinski task. */
+  /** Snapshots under a JKOnet* benchmark potential (unpaired), or a JKOnet paper task (quadratic / styblinski, line / semicircle / spiral). */
   potential: (s: Record<string, unknown>, seed: number) => {
     const name = String(s.potential ?? 'quadratic')
+    const tasks = ['quadratic-task', 'styblinski-task', 'line-task', 'semicircle-task', 'spiral-task']
     const data =
       name === 'quadratic-task' || name === 'styblinski-task'
         ? jkonetTaskData(name.replace('-task', '') as 'quadratic' | 'styblinski', { n: num(s.n, 'n', 250), seed })
+        : name === 'line-task' || name === 'semicircle-task' || name === 'spiral-task'
+          ? { ...jkonetTrajectoryData(name.replace('-task', '') as 'line' | 'semicircle' | 'spiral', { n: num(s.n, 'n', 250), noise: num(s.noise, 'noise', 1), seed }), dt: 1 }
         : (() => {
             if (!(JKONET_STAR_POTENTIALS as readonly string[]).includes(name))
-              throw invalidInput(`--set potential expects one of ${[...JKONET_STAR_POTENTIALS, 'quadratic-task', 'styblinski-task'].join(', ')}, got "${name}"`)
+              throw invalidInput(`--set potential expects one of ${[...JKONET_STAR_POTENTIALS, ...tasks].join(', ')}, got "${name}"`)
             return jkonetStarData({ potential: name as never, n: num(s.n, 'n', 500), steps: num(s.steps, 'steps', 5), dt: num(s.dt, 'dt', 0.01), beta: num(s.beta, 'beta', 0), seed })
           })()
     const r = snapshotCsv(data.times, data.snapshots)

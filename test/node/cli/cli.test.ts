@@ -68,6 +68,11 @@ describe('popdyn CLI (plain Node, the real bin)', () => {
       ['cells', 'tracks', 12, 20],
       ['boids', 'snapshots', 0, 5],
     ])
+    // The JKOnet paper's spiral task: 8 snapshots of n points along the spiral.
+    expect((await run(['synth', 'potential', '--out', 's.csv', '--set', 'potential=spiral-task', '--set', 'n=10'], dir)).code).toBe(0)
+    const spiral = readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]))
+    expect(spiral).toHaveLength(80)
+    expect(new Set(spiral).size).toBe(8)
     const bad = await run(['synth', 'nope', '--out', 'x.csv'], dir)
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/Unknown generator "nope"/)
