@@ -16,6 +16,8 @@ export default defineConfig({
         input: {
           index: r('src-main/app/main.ts'),
           'job-worker': r('src-main/workers/job-worker.ts'),
+          // The species job's worker pool (src-main/workers/pool) starts this next to job-worker.js.
+          'wsindy-worker': r('src-main/workers/pool/wsindy-worker.ts'),
         },
       },
     },

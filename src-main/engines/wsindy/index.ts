@@ -8,7 +8,10 @@
  *   const data = prepareWsindy(panelFromTracks(rows))             // shared, structured-clone safe
  *   const models = cells.map(i => learnCellModel(data, i))         // independent tasks (worker pool)
  *   const result = identifySpecies(data, config, ctx, models)      // replacement, clustering, species
- * Per-cell tasks: `learnCellModel(data, i, options)` and `validationError(data, w, i, options)`.
+ * Per-cell tasks: `learnCellModel(data, i, options)` and `validationError(data, w, i, options)`; the
+ * pipeline hands them out in batches of independent tasks to a `CellExecutor` (in this thread by default;
+ * `identifySpeciesAsync(data, config, ctx, { executor })` with a worker pool from
+ * src-main/workers/pool/wsindy-pool.ts), with identical results.
  *
  * Choices where the paper, the SPEC and the reference code (MathBioCU/WSINDy_CellCluster) differ:
  * - attraction–repulsion acts along the unit vector (x_i − x_j)/r_ij by default (reference code; the SPEC's
@@ -62,7 +65,9 @@ export { prepareWsindy, constraintMatrix, learnCellModel } from './model'
 export type { PrepareOptions, CellModelOptions } from './model'
 export { validationError, neighbourInterpolant, neighbourTable, makeForce } from './simulate'
 export type { ValidationOptions, NeighbourTable } from './simulate'
-export { identifySpecies, mergeSpecies } from './pipeline'
-export type { SpeciesConfig, ReplacementOptions, Species, SpeciesResult, SpeciesRound, MergeCheck } from './pipeline'
+export { identifySpecies, identifySpeciesAsync, mergeSpecies } from './pipeline'
+export type { SpeciesConfig, ReplacementOptions, Species, SpeciesResult, SpeciesRound, MergeCheck, SpeciesRunOptions } from './pipeline'
+export { inThreadExecutor, runModelTask, runValidationTask } from './executor'
+export type { CellExecutor, CellTaskOptions, ValidationTask } from './executor'
 export { panelFromTracks } from './panel'
 export type { TrackRows, PanelOptions, PanelResult } from './panel'

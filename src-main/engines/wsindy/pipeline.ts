@@ -18,7 +18,8 @@ import { invalidInput } from '@shared/errors'
 import { checkAborted, type EngineContext } from '../common/context'
 import { compareGmmBic, fitGmm, type GmmResult } from '../stats'
 import { codeForces, codeString, forceDistance, formulas, layout, modeCode } from './library'
-import { learnCellModel, prepareWsindy, type CellModelOptions, type PrepareOptions } from './model'
+import { prepareWsindy, type CellModelOptions, type PrepareOptions } from './model'
+import { inThreadExecutor, runModelTask, runValidationTask, type CellExecutor, type CellTaskOptions, type ValidationTask } from './executor'
 import { validationError, type ValidationOptions } from './simulate'
 import type { CellModel, TrackPanel, WsindyData } from './types'
 
@@ -223,6 +224,21 @@ function kl(h: Float64Array, i: number, j: number, bins: number): number {
 }
 
 /**
+ * A request from the pipeline's step generator to its driver: one batch of independent per-cell tasks
+ * (see executor.ts), with the progress range [from, to] and stage it covers.
+ */
+type CellRequest =
+  | { kind: 'models'; cells: number[]; stage: string; from: number; to: number; message?: string }
+  | { kind: 'validate'; tasks: ValidationTask[]; stage: string; from: number; to: number; message?: string }
+type Reply = CellModel[] | Float64Array
+type Steps<R> = Generator<CellRequest, R, Reply>
+
+function* validateBatch(tasks: ValidationTask[], stage: string, from: number, to: number, message?: string): Steps<Float64Array> {
+  if (!tasks.length) return new Float64Array(0)
+  return (yield { kind: 'validate', tasks, stage, from, to, message }) as Float64Array
+}
+
+/**
  * The merge rule (step (g), not in the paper): the mixture test on log10 ΔV also splits one population
  * whose errors are not log-normal (e.g. a heavy tail of chaotic close encounters), so species are visited
  * in order of identification and a later species joins the first earlier one that satisfies
@@ -244,6 +260,23 @@ export function mergeSpecies(
   validate: (w: Float64Array, i: number, stopAbove: number) => number = (w, i, stopAbove) => validationError(data, w, i, { stopAbove }).error,
   onCheck?: (message: string) => void,
 ): { species: Species[]; checks: MergeCheck[] } {
+  const gen = mergeSteps(data, species, errors, o)
+  let r = gen.next()
+  while (!r.done) {
+    const req = r.value
+    if (req.kind !== 'validate') throw new Error('mergeSpecies: unexpected request')
+    if (req.message) onCheck?.(req.message)
+    r = gen.next(Float64Array.from(req.tasks, (t) => validate(t.w, t.cell, t.stopAbove)))
+  }
+  return r.value
+}
+
+function* mergeSteps(
+  data: WsindyData,
+  species: Species[],
+  errors: Float64Array,
+  o: Pick<SpeciesConfig, 'mergeTolerance' | 'mergeErrorRatio' | 'mergeSample' | 'acceptError'>,
+): Steps<{ species: Species[]; checks: MergeCheck[] }> {
   const mergeTol = o.mergeTolerance ?? 0.1
   const ratioTol = o.mergeErrorRatio ?? 1.1
   const maxCheck = o.mergeSample ?? 40
@@ -258,12 +291,14 @@ export function mergeSpecies(
   const grid = { rMax: Math.min(2, data.rMax), sMax: data.sMax }
   // Median ΔV of model `w` on a spread of `cellsIn` over their median ΔV under their own model; +∞ unless
   // that median is also below acceptError (a model that explains neither set well proves nothing).
-  const crossRatio = (w: Float64Array, cellsIn: number[]) => {
+  function* crossRatio(w: Float64Array, cellsIn: number[], message: string): Steps<number> {
     const step = Math.max(1, Math.floor(cellsIn.length / maxCheck))
     const sample = cellsIn.filter((_, q) => q % step === 0).slice(0, maxCheck)
     const own = median(sample.map((i) => errors[i]!))
     // Simulations may stop early well above the decisive value (only the median matters).
-    const cross = median(sample.map((i) => validate(w, i, Math.min(accept, Math.max(own, 1e-12) * ratioTol) * 4)))
+    const stopAbove = Math.min(accept, Math.max(own, 1e-12) * ratioTol) * 4
+    const res = yield* validateBatch(sample.map((cell) => ({ w, cell, stopAbove })), 'merge check', 0.99, 0.99, message)
+    const cross = median(Array.from(res))
     return cross < accept ? cross / Math.max(own, 1e-300) : Infinity
   }
   for (const sp of species) {
@@ -274,9 +309,9 @@ export function mergeSpecies(
       const dist = t.code === sp.code ? Math.max(...(['ar', 'align', 'drag'] as const).map((k) => (forces[k] ? forceDistance(data.lib, t.w, sp.w, k, grid) : 0))) : Infinity
       let ratio = NaN, reverse = NaN
       if (!(dist < mergeTol) && ratioTol > 0 && sp.cells.length && t.cells.length) {
-        onCheck?.(`species ${sp.index + 1} vs ${t.index + 1}`)
-        ratio = crossRatio(t.w, sp.cells)
-        if (!(ratio <= ratioTol)) reverse = crossRatio(sp.w, t.cells)
+        const msg = `species ${sp.index + 1} vs ${t.index + 1}`
+        ratio = yield* crossRatio(t.w, sp.cells, msg)
+        if (!(ratio <= ratioTol)) reverse = yield* crossRatio(sp.w, t.cells, msg)
       }
       const ok = dist < mergeTol || ratio <= ratioTol || reverse <= ratioTol
       checks.push({ species: sp.index, into: t.index, forceDistance: dist, errorRatio: ratio, reverseErrorRatio: reverse, merged: ok })
@@ -290,11 +325,18 @@ export function mergeSpecies(
       if (adopt) {
         // The later species' model explains the earlier species' cells as well as their own: it becomes
         // the model of the merged species (every earlier cell re-validated with it).
+        const res = yield* validateBatch(
+          into.cells.map((cell) => ({ w: sp.w, cell, stopAbove: Infinity })),
+          'merge check',
+          0.99,
+          0.99,
+          `species ${sp.index + 1} model on ${into.index + 1}`,
+        )
         let s = 0
-        for (const i of into.cells) {
-          errors[i] = validate(sp.w, i, Infinity)
+        into.cells.forEach((i, q) => {
+          errors[i] = res[q]!
           s += errors[i]!
-        }
+        })
         into.meanValidationError = into.cells.length ? s / into.cells.length : NaN
         into.w = sp.w
         into.code = sp.code
@@ -311,12 +353,83 @@ export function mergeSpecies(
   return { species: merged, checks }
 }
 
+/** Options of {@link identifySpeciesAsync}. */
+export interface SpeciesRunOptions {
+  /**
+   * Runs the batches of per-cell tasks (single-cell models, validation simulations), e.g. a worker pool
+   * (src-main/workers/pool/wsindy-pool.ts). Results are identical to the in-thread run.
+   * @default inThreadExecutor (this thread)
+   */
+  executor?: CellExecutor
+  /** Precomputed single-cell models, one per cell (index = cell). @default computed by the executor */
+  models?: CellModel[]
+}
+
 /**
- * Runs the whole pipeline on complete tracks (or on prepared data). `models` may hold precomputed
- * single-cell models (one per cell, index = cell), e.g. from a worker pool.
+ * Runs the whole pipeline on complete tracks (or on prepared data), every task in this thread.
+ * `models` may hold precomputed single-cell models (one per cell, index = cell), e.g. from a worker pool.
+ * Same result as {@link identifySpeciesAsync} with any executor.
  */
 export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesConfig = {}, ctx?: EngineContext, models?: CellModel[]): SpeciesResult {
   const data: WsindyData = 'velocities' in input ? input : prepareWsindy(input, config.prepare)
+  const opts: CellTaskOptions = { model: config.model, validation: config.validation }
+  const gen = speciesSteps(data, config, ctx, models)
+  let r = gen.next()
+  while (!r.done) {
+    const req = r.value
+    const total = req.kind === 'models' ? req.cells.length : req.tasks.length
+    const tick = (done: number) => {
+      if (done % 8 === 0) ctx?.onProgress?.({ fraction: req.from + ((req.to - req.from) * done) / total, stage: req.stage, message: req.message ?? `${done}/${total}` })
+      checkAborted(ctx)
+    }
+    let reply: Reply
+    if (req.kind === 'models') {
+      reply = req.cells.map((i, q) => {
+        tick(q)
+        return runModelTask(data, i, opts)
+      })
+    } else {
+      reply = Float64Array.from(req.tasks, (t, q) => {
+        tick(q)
+        return runValidationTask(data, t, opts)
+      })
+    }
+    r = gen.next(reply)
+  }
+  return r.value
+}
+
+/**
+ * The pipeline with its per-cell tasks run by an executor (e.g. a worker pool): the same steps, batches
+ * and decisions as {@link identifySpecies}, so the same result (labels, models, errors) for any executor;
+ * only `timings` differ. Progress is reported as batches advance; `ctx.signal` is passed to the executor
+ * and checked between batches.
+ */
+export async function identifySpeciesAsync(input: TrackPanel | WsindyData, config: SpeciesConfig = {}, ctx?: EngineContext, run: SpeciesRunOptions = {}): Promise<SpeciesResult> {
+  const data: WsindyData = 'velocities' in input ? input : prepareWsindy(input, config.prepare)
+  const opts: CellTaskOptions = { model: config.model, validation: config.validation }
+  const exec = run.executor ?? inThreadExecutor
+  const gen = speciesSteps(data, config, ctx, run.models)
+  let r = gen.next()
+  while (!r.done) {
+    const req = r.value
+    const total = req.kind === 'models' ? req.cells.length : req.tasks.length
+    ctx?.onProgress?.({ fraction: req.from, stage: req.stage, message: req.message ?? `0/${total}` })
+    const onDone = (done: number) => ctx?.onProgress?.({ fraction: req.from + ((req.to - req.from) * done) / total, stage: req.stage, message: req.message ?? `${done}/${total}` })
+    const reply: Reply = req.kind === 'models' ? await exec.models(data, req.cells, opts, onDone, ctx?.signal) : await exec.validate(data, req.tasks, opts, onDone, ctx?.signal)
+    if (reply.length !== total) throw new Error(`executor: expected ${total} results, got ${reply.length}`)
+    checkAborted(ctx)
+    r = gen.next(reply)
+  }
+  return r.value
+}
+
+/**
+ * The pipeline as a generator of task batches. A batch only holds tasks whose inputs are known before
+ * it starts (their results never influence each other), so any executor reproduces the sequential
+ * decisions exactly.
+ */
+function* speciesSteps(data: WsindyData, config: SpeciesConfig, ctx: EngineContext | undefined, models: CellModel[] | undefined): Steps<SpeciesResult> {
   const N = data.n
   const accept = config.acceptError ?? 0.05
   const haltFrac = config.haltFraction ?? 0.01
@@ -332,12 +445,13 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
   }
   let validations = 0
   let tVal = 0
-  const validate = (w: ArrayLike<number>, i: number, stopAbove = Infinity) => {
+  // Every validation simulation goes through here: one batch, timed and counted.
+  function* validate(tasks: ValidationTask[], stage: string, from: number, to: number, message?: string): Steps<Float64Array> {
     const t = now()
-    validations++
-    const e = validationError(data, w, i, stopAbove < Infinity ? { ...config.validation, stopAbove } : config.validation).error
+    validations += tasks.length
+    const res = yield* validateBatch(tasks, stage, from, to, message)
     tVal += now() - t
-    return e
+    return res
   }
   const short = new Set(Array.from(data.tooShort))
   const modelled = Array.from({ length: N }, (_, i) => i).filter((i) => !short.has(i))
@@ -345,23 +459,22 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
 
   // (a) single-cell models.
   let t = now()
-  const learned: CellModel[] = models ? models.slice() : []
-  if (!models) {
+  let learned: CellModel[]
+  if (models) learned = models.slice()
+  else {
     const J = layout(data.lib).size
-    for (let i = 0; i < N; i++) {
-      report((0.4 * i) / N, 'single-cell models', `cell ${i + 1}/${N}`)
-      learned.push(short.has(i) ? { cell: i, w: new Float64Array(J), code: 0, lambda: NaN, residual: Infinity, nnz: 0 } : learnCellModel(data, i, config.model))
-    }
+    report(0, 'single-cell models', `0/${modelled.length}`)
+    const got = (yield { kind: 'models', cells: modelled, stage: 'single-cell models', from: 0, to: 0.4 }) as CellModel[]
+    learned = Array.from({ length: N }, (_, i): CellModel => ({ cell: i, w: new Float64Array(J), code: 0, lambda: NaN, residual: Infinity, nnz: 0 }))
+    modelled.forEach((i, q) => (learned[i] = got[q]!))
   }
   const modelsSeconds = (now() - t) / 1000
 
   // Model replacement.
   t = now()
   const selfErr = new Float64Array(N).fill(Infinity)
-  modelled.forEach((i, q) => {
-    if (q % 8 === 0) report(0.4 + (0.05 * q) / modelled.length, 'self-validation')
-    selfErr[i] = validate(learned[i]!.w, i)
-  })
+  const selfRes = yield* validate(modelled.map((i) => ({ w: learned[i]!.w, cell: i, stopAbove: Infinity })), 'self-validation', 0.4, 0.45)
+  modelled.forEach((i, q) => (selfErr[i] = selfRes[q]!))
   const own = Float64Array.from({ length: N }, (_, i) => 0.5 * selfErr[i]! + 0.5 * learned[i]!.residual)
   const replacedBy = Int32Array.from({ length: N }, (_, i) => i)
   const pScore = Float64Array.from(own)
@@ -369,11 +482,16 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
     const bins = rep.bins ?? 50
     const K = Math.min(rep.K ?? 20, modelled.length - 1)
     const nCand = Math.min(rep.candidates ?? 200, modelled.length - 1)
+    report(0.45, 'model replacement', 'neighbourhood statistics')
     const H = histograms(data, bins)
     const { L, positions: X } = data
     const choice = Int32Array.from({ length: N }, (_, i) => i)
+    // For every cell i its K most similar candidates j; the simulations of the admissible (j, i) pairs
+    // (s_jj < tol, a positive stopping bound) depend only on i's and j's own models: one batch for all.
+    const tasks: ValidationTask[] = []
+    const pairs: { i: number; js: number[]; first: number }[] = []
     modelled.forEach((i, qi) => {
-      report(0.45 + (0.2 * qi) / modelled.length, 'model replacement', `cell ${qi + 1}/${modelled.length}`)
+      if (qi % 16 === 0) report(0.45, 'model replacement', `candidates ${qi + 1}/${modelled.length}`)
       // Candidates: the modelled cells nearest to i at i's first time (among those present then).
       const k0 = data.start[i]!
       const d0 = modelled
@@ -386,15 +504,24 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
         .map((j) => [kl(H.rr, i, j, bins) ** 2 + kl(H.vv, i, j, bins) ** 2 + kl(H.v, i, j, bins) ** 2, j] as const)
         .sort((a, b) => a[0] - b[0])
         .slice(0, K)
-      let best = -1, bestNorm = Infinity, bestScore = own[i]!
+      const entry = { i, js: [] as number[], first: tasks.length }
       for (const [, j] of ranked) {
-        const sjj = own[j]!
         // Admissible only if s_ji < min(⅔ s_ii, tol) and s_jj < tol; s_ji = ½ΔV_ji + ½ resid_j, so the
         // simulation can stop once ΔV_ji ≥ 2·min(⅔ s_ii, tol) − resid_j (same decision, less work).
-        if (!(sjj < tol)) continue
+        if (!(own[j]! < tol)) continue
         const bound = 2 * Math.min((2 / 3) * own[i]!, tol) - learned[j]!.residual
         if (!(bound > 0)) continue
-        const sji = 0.5 * validate(learned[j]!.w, i, bound) + 0.5 * learned[j]!.residual
+        entry.js.push(j)
+        tasks.push({ w: learned[j]!.w, cell: i, stopAbove: bound })
+      }
+      pairs.push(entry)
+    })
+    const cross = yield* validate(tasks, 'model replacement', 0.45, 0.65)
+    for (const { i, js, first } of pairs) {
+      let best = -1, bestNorm = Infinity, bestScore = own[i]!
+      js.forEach((j, q) => {
+        const sjj = own[j]!
+        const sji = 0.5 * cross[first + q]! + 0.5 * learned[j]!.residual
         if ((2 / 3) * own[i]! > sji && Math.max(sji, sjj) < tol) {
           const nrm = Math.hypot(sji, sjj)
           if (nrm < bestNorm) {
@@ -403,12 +530,12 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
             bestScore = sji
           }
         }
-      }
+      })
       if (best >= 0) {
         choice[i] = best
         pScore[i] = bestScore
       }
-    })
+    }
     // Propagate chains i → j → k (stop at a fixed point or a cycle).
     for (let i = 0; i < N; i++) {
       let j = i
@@ -464,10 +591,8 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
     for (const x of w) mx = Math.max(mx, Math.abs(x))
     for (let j = 0; j < J; j++) if (w[j] !== 0 && Math.log10(Math.abs(w[j]!)) < Math.log10(mx) - digits) w[j] = 0
     // (d) validate on every remaining cell.
-    const err = remaining.map((i, q) => {
-      if (q % 8 === 0) report(Math.min(0.99, 0.65 + 0.05 * round + (0.05 * q) / remaining.length), `validation, round ${round + 1}`)
-      return validate(w, i)
-    })
+    const from = Math.min(0.99, 0.65 + 0.05 * round)
+    const err = Array.from(yield* validate(remaining.map((cell) => ({ w, cell, stopAbove: Infinity })), `validation, round ${round + 1}`, from, Math.min(0.99, from + 0.05)))
     remaining.forEach((i, q) => (vErr[i] = err[q]!))
     const bad = err.filter((e) => !(e < accept)).length / err.length
     const roundInfo: SpeciesRound = { cells: remaining.slice(), code: modeCode(data.lib, w), averaged: good.length, errors: Float64Array.from(err), taken: 0, rule: 'final' }
@@ -555,36 +680,46 @@ export function identifySpecies(input: TrackPanel | WsindyData, config: SpeciesC
     }
     round++
   }
-  // (g) merge over-split species (see mergeSpecies).
-  const { species: merged, checks: mergeChecks } = mergeSpecies(data, species, vErr, config, (w, i, stopAbove) => validate(w, i, stopAbove), (msg) => report(0.99, 'merge check', msg))
+  // (g) merge over-split species (see mergeSpecies); its simulations are counted and timed here.
+  const mergeGen = mergeSteps(data, species, vErr, config)
+  let mr = mergeGen.next()
+  while (!mr.done) {
+    const req = mr.value as Extract<CellRequest, { kind: 'validate' }>
+    mr = mergeGen.next(yield* validate(req.tasks, req.stage, req.from, req.to, req.message))
+  }
+  const { species: merged, checks: mergeChecks } = mr.value
   merged.forEach((sp, idx) => {
     sp.index = idx
     for (const i of sp.cells) labels[i] = idx
   })
   // (h) leftovers: a modelled cell still unclassified joins the species whose model gives it the smallest
-  // ΔV, if that ΔV is below acceptError (the paper's criterion for a cell explained by a model).
+  // ΔV, if that ΔV is below acceptError (the paper's criterion for a cell explained by a model). Species are
+  // tried in order, each cell's simulation stopping above its best ΔV so far: one batch per species.
   let assigned = 0
   if ((config.assignLeftovers ?? true) && merged.length) {
-    for (const i of modelled) {
-      if (labels[i] !== -1) continue
-      let best = -1, bestE = accept
-      for (const sp of merged) {
-        const e = validate(sp.w, i, bestE)
-        if (e < bestE) {
-          bestE = e
-          best = sp.index
+    const left = modelled.filter((i) => labels[i] === -1)
+    const bestE = new Float64Array(left.length).fill(accept)
+    const bestS = new Int32Array(left.length).fill(-1)
+    for (const sp of merged) {
+      const res = yield* validate(left.map((cell, q) => ({ w: sp.w, cell, stopAbove: bestE[q]! })), 'leftovers', 0.99, 0.99, `species ${sp.index + 1}`)
+      left.forEach((_, q) => {
+        if (res[q]! < bestE[q]!) {
+          bestE[q] = res[q]!
+          bestS[q] = sp.index
         }
-      }
-      if (best >= 0) {
-        const sp = merged[best]!
-        sp.meanValidationError = (sp.meanValidationError * sp.cells.length + bestE) / (sp.cells.length + 1)
-        sp.cells.push(i)
-        sp.trackIds.push(data.ids[i]!)
-        labels[i] = best
-        vErr[i] = bestE
-        assigned++
-      }
+      })
     }
+    left.forEach((i, q) => {
+      const best = bestS[q]!
+      if (best < 0) return
+      const sp = merged[best]!
+      sp.meanValidationError = (sp.meanValidationError * sp.cells.length + bestE[q]!) / (sp.cells.length + 1)
+      sp.cells.push(i)
+      sp.trackIds.push(data.ids[i]!)
+      labels[i] = best
+      vErr[i] = bestE[q]!
+      assigned++
+    })
   }
   report(1, 'done')
   return {

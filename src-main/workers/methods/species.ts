@@ -5,7 +5,9 @@
  */
 import { SpeciesParams } from '@shared/methods'
 import { invalidInput } from '@shared/errors'
-import { identifySpecies, panelFromTracks } from '../../engines/wsindy/index'
+import { availableParallelism } from 'node:os'
+import { identifySpecies, identifySpeciesAsync, panelFromTracks, type SpeciesResult } from '../../engines/wsindy/index'
+import { createWsindyPool } from '../pool/wsindy-pool'
 import { speciesFigureArrays } from '../../io/report/species'
 import type { Handler } from '../handlers'
 import { requireDataset } from './dataset'
@@ -27,10 +29,20 @@ export const speciesHandler: Handler = async (input, ctx) => {
   }
   const panel = panelFromTracks({ trackId: track, time, x, y }, { partial: true, fillGaps: p.fillGaps })
   const t0 = performance.now()
-  const r = identifySpecies(panel, { maxSpecies: p.maxSpecies, acceptError: p.acceptError, gmmRestarts: p.gmmRestarts, mergeTolerance: p.mergeTolerance, ...(p.mergeTolerance > 0 ? {} : { mergeErrorRatio: 0 }), prepare: { rFar: p.rFar }, seed: input.seed ?? 0 }, {
-    signal: ctx.signal,
-    onProgress: (q) => ctx.progress(q.fraction, q.stage, q.message ?? ''),
-  })
+  const config = { maxSpecies: p.maxSpecies, acceptError: p.acceptError, gmmRestarts: p.gmmRestarts, mergeTolerance: p.mergeTolerance, ...(p.mergeTolerance > 0 ? {} : { mergeErrorRatio: 0 }), prepare: { rFar: p.rFar }, seed: input.seed ?? 0 }
+  const engineCtx = { signal: ctx.signal, onProgress: (q: { fraction: number; stage: string; message?: string }) => ctx.progress(q.fraction, q.stage, q.message ?? '') }
+  // Per-cell work (models, validation simulations) in a worker pool: same result, wall time / threads.
+  const threads = speciesThreads(panel.n)
+  let r: SpeciesResult
+  if (threads > 1) {
+    ctx.log(`species: ${threads} worker threads for the per-cell work`)
+    const pool = createWsindyPool({ threads })
+    try {
+      r = await identifySpeciesAsync(panel, config, engineCtx, { executor: pool })
+    } finally {
+      await pool.close()
+    }
+  } else r = identifySpecies(panel, config, engineCtx)
   // Panel cells are the sorted distinct track indices; label every row of a track with its cell's species.
   const ids = Array.from(new Set(Array.from(track))).sort((a, b) => a - b)
   const cellOf = new Map(ids.map((id, i) => [id, i]))
@@ -49,10 +61,23 @@ export const speciesHandler: Handler = async (input, ctx) => {
       cells: panel.n ?? ids.length,
       seconds: (performance.now() - t0) / 1000,
       timings: r.timings,
+      threads,
     },
     labels: { label },
     summary: { species: r.species.length },
     // GMM rounds (log10 ΔV + mixture) and force-law curves, drawn by the report and the Figures panel.
     arrays: speciesFigureArrays(r),
   }
+}
+
+/**
+ * Worker threads for the per-cell work: POPDYN_WSINDY_THREADS if set, else os.availableParallelism() for
+ * 100 cells or more (smaller runs take seconds; starting workers would not pay). 1 = this thread. The pool's
+ * workers start from TypeScript source (tsx bootstrap), or in the bundled app from the 'wsindy-worker'
+ * entry next to the bundled job worker.
+ */
+export function speciesThreads(cells: number): number {
+  const env = Number(process.env.POPDYN_WSINDY_THREADS)
+  if (Number.isInteger(env) && env >= 1) return env
+  return cells >= 100 ? Math.max(1, availableParallelism()) : 1
 }
