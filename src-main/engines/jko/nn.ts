@@ -148,7 +148,10 @@ export class Mlp {
       const pre = tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), b)
       const wk = l === 0 ? tf.slice(w, [0, 0], [k, -1]) : w
       // acc: [n, k, width]
-      acc = acc === null ? tf.tile(tf.expandDims(wk, 0), [n, 1, 1]) : tf.matMul(acc as tf.Tensor3D, tf.tile(tf.expandDims(wk, 0), [n, 1, 1]) as tf.Tensor3D)
+      // One [n·k, in] × [in, out] product instead of a batched one against n tiled copies of w (same
+      // numbers; the tiled form cost ~100× more in time and memory on the wasm backend, with its gradient).
+      const [, win, wout] = [0, wk.shape[0]!, wk.shape[1]!]
+      acc = acc === null ? tf.tile(tf.expandDims(wk, 0), [n, 1, 1]) : tf.reshape(tf.matMul(tf.reshape(acc as tf.Tensor, [n * k, win]) as tf.Tensor2D, wk as tf.Tensor2D), [n, k, wout])
       if (l + 1 < this.layers.length) {
         acc = tf.mul(acc, tf.expandDims(activationDerivative(this.activation, pre), 1))
         h = activate(this.activation, pre)
