@@ -9,26 +9,13 @@ import { forecast, interpolateHeldOut, otVelocity, trainWlm, WlmModel, type WlmC
 import { emd } from '../../../../src-main/engines/ot/index'
 import { createRng } from '../../../../src-main/engines/stats/random'
 import { CancelledError, PopdynError } from '../../../../src-shared/errors'
-import type { PointCloud } from '../../../../src-main/engines/ot/types'
+import { rotatingCloud } from './oscillator'
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' })
 })
 
-const n = 48, d = 2
-const rng = createRng(1)
-const x0 = new Float64Array(n * d), v0 = new Float64Array(n * d)
-for (let i = 0; i < n; i++) {
-  x0[2 * i] = 1.5 + 0.3 * rng.normal()
-  x0[2 * i + 1] = 0.3 * rng.normal()
-  v0[2 * i] = 0.1 * rng.normal()
-  v0[2 * i + 1] = 1.5 + 0.1 * rng.normal()
-}
-const at = (t: number): PointCloud => {
-  const o = new Float64Array(n * d)
-  for (let i = 0; i < n * d; i++) o[i] = x0[i]! * Math.cos(t) + v0[i]! * Math.sin(t)
-  return { data: o, n, d }
-}
+const { n, d, x0, v0, at } = rotatingCloud(48, 1)
 const times = [0, 0.7, 1.4, 2.1]
 const problem = { snapshots: times.map(at), times, velocities: [{ data: v0, n, d }] }
 const small: WlmTrainConfig = { batchSize: 48, architecture: { hidden: 16, heads: 1, layers: 1, ff: 32 }, emaDecay: 0.99 }

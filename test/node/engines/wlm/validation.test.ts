@@ -6,27 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../../src-main/compute/backend'
 import { forecast, trainWlm, WlmModel, type WlmCheckpoint, type WlmTrainConfig } from '../../../../src-main/engines/wlm/index'
-import { createRng } from '../../../../src-main/engines/stats/random'
-import type { PointCloud } from '../../../../src-main/engines/ot/types'
+import { rotatingCloud } from './oscillator'
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' })
 })
 
-const n = 40, d = 2
-const rng = createRng(5)
-const x0 = new Float64Array(n * d), v0 = new Float64Array(n * d)
-for (let i = 0; i < n; i++) {
-  x0[2 * i] = 1.5 + 0.3 * rng.normal()
-  x0[2 * i + 1] = 0.3 * rng.normal()
-  v0[2 * i] = 0.1 * rng.normal()
-  v0[2 * i + 1] = 1.5 + 0.1 * rng.normal()
-}
-const at = (t: number): PointCloud => {
-  const o = new Float64Array(n * d)
-  for (let i = 0; i < n * d; i++) o[i] = x0[i]! * Math.cos(t) + v0[i]! * Math.sin(t)
-  return { data: o, n, d }
-}
+const { n, d, x0, v0, at } = rotatingCloud(40, 5)
 const times = [0, 0.7, 1.4]
 const problem = { snapshots: times.map(at), times, velocities: [{ data: v0, n, d }] }
 const small: WlmTrainConfig = { batchSize: n, architecture: { hidden: 16, heads: 1, layers: 1, ff: 32 }, emaDecay: 0.9, progressEvery: 5 }
