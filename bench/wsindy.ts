@@ -23,8 +23,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { cells } from '../src-main/engines/synth/cells'
 import type { TrackPanel } from '../src-main/engines/wsindy'
-import { identifySpecies, identifySpeciesAsync, prepareWsindy, relativeForceError, TRUE_FORCES, SPECIES_FORCES, type BenchmarkSpecies, type SpeciesConfig } from '../src-main/engines/wsindy'
-import { createWsindyPool } from '../src-main/workers/pool/wsindy-pool'
+import { prepareWsindy, relativeForceError, TRUE_FORCES, SPECIES_FORCES, type BenchmarkSpecies, type SpeciesConfig } from '../src-main/engines/wsindy'
+import { identifySpeciesThreaded } from '../src-main/workers/pool/wsindy-pool'
 
 /** The simulated population, from `cache` when it holds it (written there otherwise). */
 function population(name: string, N: number, L: number, species: Partial<Record<BenchmarkSpecies, number>>, box: number, seed: number, cache?: string, substeps = 312): { panel: TrackPanel; truth: { species: string[] }; seconds: number; cached: boolean } {
@@ -101,15 +101,7 @@ export async function run(opts: {
           },
         }
       : undefined
-    let res
-    if (threads > 1) {
-      const pool = createWsindyPool({ threads })
-      try {
-        res = await identifySpeciesAsync(data, config, ctx, { executor: pool })
-      } finally {
-        await pool.close()
-      }
-    } else res = identifySpecies(data, config, ctx)
+    const res = await identifySpeciesThreaded(threads, data, config, ctx)
     const totalS = (performance.now() - t) / 1000
     const load1 = loadavg()[0]!
     const present = Object.keys(species) as BenchmarkSpecies[]

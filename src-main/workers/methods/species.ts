@@ -6,8 +6,8 @@
 import { SpeciesParams } from '@shared/methods'
 import { invalidInput } from '@shared/errors'
 import { availableParallelism } from 'node:os'
-import { identifySpecies, identifySpeciesAsync, panelFromTracks, type SpeciesResult } from '../../engines/wsindy/index'
-import { createWsindyPool } from '../pool/wsindy-pool'
+import { panelFromTracks } from '../../engines/wsindy/index'
+import { identifySpeciesThreaded } from '../pool/wsindy-pool'
 import { speciesFigureArrays } from '../../io/report/species'
 import type { Handler } from '../handlers'
 import { requireDataset } from './dataset'
@@ -33,16 +33,8 @@ export const speciesHandler: Handler = async (input, ctx) => {
   const engineCtx = { signal: ctx.signal, onProgress: (q: { fraction: number; stage: string; message?: string }) => ctx.progress(q.fraction, q.stage, q.message ?? '') }
   // Per-cell work (models, validation simulations) in a worker pool: same result, wall time / threads.
   const threads = speciesThreads(panel.n)
-  let r: SpeciesResult
-  if (threads > 1) {
-    ctx.log(`species: ${threads} worker threads for the per-cell work`)
-    const pool = createWsindyPool({ threads })
-    try {
-      r = await identifySpeciesAsync(panel, config, engineCtx, { executor: pool })
-    } finally {
-      await pool.close()
-    }
-  } else r = identifySpecies(panel, config, engineCtx)
+  if (threads > 1) ctx.log(`species: ${threads} worker threads for the per-cell work`)
+  const r = await identifySpeciesThreaded(threads, panel, config, engineCtx)
   // Panel cells are the sorted distinct track indices; label every row of a track with its cell's species.
   const ids = Array.from(new Set(Array.from(track))).sort((a, b) => a - b)
   const cellOf = new Map(ids.map((id, i) => [id, i]))

@@ -18,7 +18,9 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { CancelledError, deserializeError } from '@shared/errors'
-import type { CellExecutor, CellModel, CellTaskOptions, ValidationTask, WsindyData } from '../../engines/wsindy/index'
+import { identifySpecies, identifySpeciesAsync } from '../../engines/wsindy/index'
+import type { CellExecutor, CellModel, CellTaskOptions, SpeciesConfig, SpeciesResult, ValidationTask, WsindyData } from '../../engines/wsindy/index'
+import type { EngineContext } from '../../engines/common/context'
 import type { PoolToWorker, WorkerToPool } from './protocol'
 
 export interface WsindyPoolOptions {
@@ -208,5 +210,19 @@ export function createWsindyPool(o: WsindyPoolOptions = {}): WsindyPool {
       for (const c of [...queue, ...running.values()]) failBatch(c.batch, err)
       await Promise.all(slots.map((s) => s.worker.terminate()))
     },
+  }
+}
+
+/**
+ * The species pipeline with its per-cell work on `threads` worker threads (a pool started and closed
+ * for this run), or in this thread when threads ≤ 1; the result is the same either way.
+ */
+export async function identifySpeciesThreaded(threads: number, input: Parameters<typeof identifySpecies>[0], config?: SpeciesConfig, ctx?: EngineContext): Promise<SpeciesResult> {
+  if (threads <= 1) return identifySpecies(input, config, ctx)
+  const pool = createWsindyPool({ threads })
+  try {
+    return await identifySpeciesAsync(input, config, ctx, { executor: pool })
+  } finally {
+    await pool.close()
   }
 }
