@@ -26,7 +26,8 @@ export async function run(opts: { quick?: boolean; draws?: number; restarts?: nu
   const rows: Record<string, string | number>[] = []
   for (const s2 of noises) {
     const ours: number[] = [], oursAcc: number[] = [], orc: number[] = [], semi: number[] = [], semiAcc: number[] = [], secs: number[] = []
-    for (let m = 0; m < draws; m++) {
+    const first = Number(process.env.POPDYN_BENCH_FIRST ?? 0)
+    for (let m = first; m < first + draws; m++) {
       const data = linearEnsembles({ sizes, times: 5, noiseVariance: s2, seed: 1000 + m })
       const t0 = performance.now()
       const r = await separateEnsembles({ K: 3, snapshots: data.snapshots.map((x) => ({ x, n: x.length / 2, d: 2 })) }, { restarts, seed: m, maxIter })
