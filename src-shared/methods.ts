@@ -73,6 +73,8 @@ export const WlmParams = z
     friction: z.number().min(0).default(1).describe('friction γ (initial value when learned): 0 inertial; ≳ 10/Δt (Δt = snapshot gap) starts overdamped, for populations that move by gradient flow / diffusion'),
     learnFriction: z.boolean().default(true).describe('learn γ'),
     initialVelocity: z.enum(['zero', 'ot', 'data']).default('ot').describe('initial velocities: zero, estimated by OT between the first two snapshots, or the dataset velocity columns'),
+    holdout: z.number().finite().optional().describe('time of one snapshot to leave out: trained without it, then predicted from the snapshot before it and scored (W1)'),
+    emaWarmup: z.number().gt(1).default(10).describe('weight averaging: the EMA decay at step k is min(0.999, (1+k)/(w+k)); smaller w averages over more of the run'),
   })
   .strict()
 

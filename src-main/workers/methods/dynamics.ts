@@ -9,7 +9,7 @@ import { invalidInput } from '@shared/errors'
 import { initBackend } from '../../compute/backend'
 import { emd, type PointCloud } from '../../engines/ot/index'
 import { trainIjkonet, trainJkonet } from '../../engines/jko/index'
-import { trainWlm } from '../../engines/wlm/index'
+import { interpolateHeldOut, trainWlm } from '../../engines/wlm/index'
 import { nd, type NdArray } from '../../store/arrays'
 import type { Handler, JobContext } from '../handlers'
 import type { JobInput } from '../../jobs/protocol'
@@ -100,31 +100,57 @@ export const jkonetHandler: Handler = async (input, ctx) => {
 export const wlmHandler: Handler = async (input, ctx) => {
   const p = WlmParams.parse(input.params)
   await initBackend()
-  const { times, snaps } = clouds(input)
+  const all = clouds(input)
+  // Held-out snapshot (interpolation): trained on the others, predicted from the one before it.
+  const h = p.holdout === undefined ? -1 : all.times.findIndex((t) => Math.abs(t - p.holdout!) <= 1e-9 * Math.max(1, Math.abs(t)))
+  if (p.holdout !== undefined) {
+    if (h < 0) throw invalidInput(`holdout = ${p.holdout}: no snapshot at that time; the dataset's times are ${all.times.join(', ')}`)
+    if (h === 0) throw invalidInput(`holdout = ${p.holdout} is the first snapshot: a held-out snapshot is predicted from the one before it, so expected a later time (${all.times.slice(1).join(', ')})`)
+    if (all.times.length < 4) throw invalidInput(`holdout needs at least 4 snapshots (3 to train on, one left out), got ${all.times.length}`)
+  }
+  const keep = all.times.map((_, k) => k).filter((k) => k !== h)
+  const times = keep.map((k) => all.times[k]!)
+  const snaps = keep.map((k) => all.snaps[k]!)
   let velocities: (PointCloud | null)[] | undefined
+  let allVelocities: PointCloud[] | undefined
   if (p.initialVelocity === 'data') {
     const v = requireDataset(input).arrays.velocity
     if (!v) throw invalidInput('initialVelocity = data needs velocity columns in the dataset (import them with the velocity mapping).')
     const g = snapshotGroups(input)
-    velocities = g.rows.map((rows) => {
+    allVelocities = g.rows.map((rows) => {
       const out = new Float64Array(rows.length * g.d)
       rows.forEach((row, k) => out.set(v.data.subarray(row * g.d, (row + 1) * g.d) as Float64Array, k * g.d))
       return { data: out, n: rows.length, d: g.d }
     })
+    velocities = keep.map((k) => allVelocities![k]!)
   }
   const r = await trainWlm(
     { snapshots: snaps, times, velocities },
-    { epochs: p.epochs, lr: p.lr, friction: p.friction, learnFriction: p.learnFriction, initialVelocity: p.initialVelocity === 'data' ? 'given' : p.initialVelocity, seed: input.seed ?? 0 },
+    { epochs: p.epochs, lr: p.lr, friction: p.friction, learnFriction: p.learnFriction, initialVelocity: p.initialVelocity === 'data' ? 'given' : p.initialVelocity, emaWarmup: p.emaWarmup, seed: input.seed ?? 0 },
     { signal: ctx.signal, onProgress: (q) => ctx.progress(q.epoch / q.epochs, 'training', `epoch ${q.epoch}/${q.epochs}, friction ${q.friction.toPrecision(3)}`, q.loss) },
   )
   try {
     ctx.progress(0.99, 'evaluating', 'roll-out from the first snapshot')
-    const traj = r.model.simulate(snaps[0]!, r.initialVelocity, times[0]!, times.slice(1))
-    const rolled = traj.positions.map((pc, k) => w1(pc, snaps[k + 1]!))
-    const still = snaps.slice(1).map((s) => w1(snaps[0]!, s))
+    // Roll-out from the first snapshot over every snapshot time (the held-out one included).
+    const traj = r.model.simulate(all.snaps[0]!, r.initialVelocity, all.times[0]!, all.times.slice(1))
+    const rolled = traj.positions.map((pc, k) => w1(pc, all.snaps[k + 1]!))
+    const still = all.snaps.slice(1).map((s) => w1(all.snaps[0]!, s))
+    let holdout: { time: number; w1: number; noMotionW1: number; rolloutW1: number; velocitySource: string } | null = null
+    if (h > 0) {
+      ctx.progress(0.995, 'evaluating', `held-out snapshot at t = ${all.times[h]}`)
+      const it = interpolateHeldOut(r.model, {
+        from: all.snaps[h - 1]!,
+        fromTime: all.times[h - 1]!,
+        heldOutTime: all.times[h]!,
+        fromVelocity: p.initialVelocity === 'data' ? allVelocities![h - 1]! : null,
+        next: p.initialVelocity === 'ot' && h + 1 < all.snaps.length ? { cloud: all.snaps[h + 1]!, time: all.times[h + 1]! } : null,
+        truth: all.snaps[h]!,
+      })
+      holdout = { time: all.times[h]!, w1: it.w1, noMotionW1: w1(all.snaps[h - 1]!, all.snaps[h]!), rolloutW1: rolled[h - 1]!, velocitySource: it.velocitySource }
+    }
     return {
-      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, spec: r.model.spec, rolloutEmd: rolled, noMotionFromFirstEmd: still, seconds: r.seconds },
-      arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), ...predictions(traj.positions, times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
+      metrics: { status: r.status, epochs: r.iterations, finalLoss: r.lossHistory.at(-1) ?? null, friction: r.friction, spec: r.model.spec, rolloutEmd: rolled, noMotionFromFirstEmd: still, holdout, seconds: r.seconds },
+      arrays: { ...weights(r.model.getState() as Record<string, Float32Array>), ...predictions(traj.positions, all.times.slice(1)), lossHistory: nd(Float64Array.from(r.lossHistory)) },
     }
   } finally {
     r.model.dispose()

@@ -42,4 +42,30 @@ describe('dynamics methods end to end (synth → import → run in a worker, eva
     expect(new Set(lines.filter((l) => l.startsWith('predicted,')).map((l) => l.split(',')[1]))).toEqual(new Set(lines.filter((l) => l.startsWith('observed,')).map((l) => l.split(',')[1]).filter((t) => t !== lines[1]!.split(',')[1])))
     s.close()
   }, 180_000)
+
+  it('WLM leaves one snapshot out, predicts it from the one before and scores it; a holdout it cannot use is refused with the reason', async () => {
+    const dir = tempDir()
+    process.env.POPDYN_HOME = dir
+    const src = join(dir, 'q.csv')
+    await synthCommand('potential', src, ['potential=quadratic-task', 'n=100'], 0)
+    const times = [...new Set(readFileSync(src, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0])))]
+    expect(times).toHaveLength(4)
+    const path = join(dir, 'p.popdyn')
+    const store = ProjectStore.create(path)
+    await importIntoProject(store, src, { kind: 'snapshots', name: 'q' })
+    store.close()
+    const wl = await runCommand(path, 'wlm', { dataset: 'q', sets: ['epochs=20', `holdout=${times[2]}`], seed: 1, json: true }, () => {})
+    expect(wl.ok).toBe(true)
+    const m = (wl.output as { metrics: { holdout: { time: number; w1: number; noMotionW1: number; rolloutW1: number; velocitySource: string }; rolloutEmd: number[] } }).metrics
+    expect(m.holdout.time).toBe(times[2])
+    expect(m.holdout.velocitySource).toBe('ot')
+    // Trained without snapshot 2, the model still moves snapshot 1 towards it.
+    expect(m.holdout.w1).toBeLessThan(0.8 * m.holdout.noMotionW1)
+    expect(m.rolloutEmd).toHaveLength(3)
+    for (const [value, reason] of [[times[0], /is the first snapshot/], [0.123, /no snapshot at that time/]] as const) {
+      const bad = await runCommand(path, 'wlm', { dataset: 'q', sets: ['epochs=1', `holdout=${value}`], seed: 1, json: true }, () => {})
+      expect(bad.ok).toBe(false)
+      expect(JSON.stringify((bad.output as { error: unknown }).error)).toMatch(reason)
+    }
+  }, 180_000)
 })
