@@ -43,6 +43,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import { initBackend } from '../src-main/compute/backend'
 import { forecast, interpolateHeldOut, trainWlm, type WlmTrainConfig } from '../src-main/engines/wlm/index'
 import { emd } from '../src-main/engines/ot/index'
+import { bw2, gaussianFit } from '../src-main/engines/metrics/index'
 import type { PointCloud } from '../src-main/engines/ot/types'
 import { gradientFlowSde } from '../src-main/engines/synth/sde'
 import { boids } from '../src-main/engines/synth/boids'
@@ -73,15 +74,7 @@ const fmt = (a: number[]) => {
  * Free of the W1 sampling floor (which at N = 1000 is larger than the whole motion over the test window).
  */
 function lawW2(c: PointCloud, s: number): number {
-  let m0 = 0, m1 = 0, a = 0, b = 0, x = 0
-  for (let i = 0; i < c.n; i++) { m0 += c.data[2 * i]! / c.n; m1 += c.data[2 * i + 1]! / c.n }
-  for (let i = 0; i < c.n; i++) {
-    const u = c.data[2 * i]! - m0, v = c.data[2 * i + 1]! - m1
-    a += (u * u) / c.n; b += (v * v) / c.n; x += (u * v) / c.n
-  }
-  const tr = a + b, disc = Math.sqrt(Math.max(0, ((a - b) / 2) ** 2 + x * x))
-  const l1 = Math.max(0, tr / 2 + disc), l2 = Math.max(0, tr / 2 - disc)
-  return Math.sqrt(Math.max(0, m0 * m0 + m1 * m1 + tr + 2 * s - 2 * Math.sqrt(s) * (Math.sqrt(l1) + Math.sqrt(l2))))
+  return Math.sqrt(bw2(gaussianFit(c, { ddof: 0 }), { mean: new Float64Array(2), cov: Float64Array.of(s, 0, 0, s), d: 2 }))
 }
 /** Per-coordinate variance of the quadratic GF-SDE (x₀ ~ N(0, 0.2·I), σ = 1): s(t) = ½ − 0.3 e^{−2t}. */
 const ouVar = (t: number) => 0.5 - 0.3 * Math.exp(-2 * t)

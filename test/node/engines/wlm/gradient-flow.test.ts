@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../../src-main/compute/backend'
 import { forecast, trainWlm } from '../../../../src-main/engines/wlm/index'
 import { emd } from '../../../../src-main/engines/ot/index'
+import { bw2, gaussianFit } from '../../../../src-main/engines/metrics/index'
 import { gradientFlowSde } from '../../../../src-main/engines/synth/sde'
 import type { PointCloud } from '../../../../src-main/engines/ot/types'
 
@@ -29,15 +30,7 @@ const s = (t: number) => 0.5 - 0.3 * Math.exp(-2 * t)
  * W2² = ‖m̂‖² + tr Σ̂ + 2v − 2√v (√λ₁ + √λ₂), λ the eigenvalues of Σ̂ (Bures formula).
  */
 function lawW2(c: PointCloud, v: number): number {
-  let m0 = 0, m1 = 0, a = 0, b = 0, x = 0
-  for (let i = 0; i < c.n; i++) { m0 += c.data[2 * i]! / c.n; m1 += c.data[2 * i + 1]! / c.n }
-  for (let i = 0; i < c.n; i++) {
-    const u = c.data[2 * i]! - m0, w = c.data[2 * i + 1]! - m1
-    a += (u * u) / c.n; b += (w * w) / c.n; x += (u * w) / c.n
-  }
-  const tr = a + b, disc = Math.sqrt(((a - b) / 2) ** 2 + x * x)
-  const r = Math.sqrt(tr / 2 + disc) + Math.sqrt(Math.max(0, tr / 2 - disc))
-  return Math.sqrt(Math.max(0, m0 * m0 + m1 * m1 + tr + 2 * v - 2 * Math.sqrt(v) * r))
+  return Math.sqrt(bw2(gaussianFit(c, { ddof: 0 }), { mean: new Float64Array(2), cov: Float64Array.of(v, 0, 0, v), d: 2 }))
 }
 
 describe('WLM on the gradient-flow SDE (issue 8)', () => {
