@@ -25,6 +25,7 @@
  * 5. Peeling (peel): each ensemble re-seeded from the points the other ensembles leave unexplained.
  */
 import { exactOt } from '../ot/index'
+import { linearAssignment } from '../ot/exact/assignment'
 import { KdTree } from '../knn/index'
 import type { Rng } from '../stats/random'
 import type { Snapshot } from './types'
@@ -60,17 +61,21 @@ export interface HypothesisSeeds {
   reconstruction: Reconstruction
 }
 
+/** Up to this many points a nearest-neighbour search scans them all; beyond, a kd-tree. */
+const BRUTE_FORCE = 256
+
 /** Nearest point of a snapshot: brute force for small n, kd-tree otherwise. */
 class Nearest {
   private tree: KdTree | null
   index = -1
   dist2 = Infinity
   constructor(private readonly s: Snapshot) {
-    this.tree = s.n > 256 ? KdTree.build({ data: s.x, n: s.n, d: s.d }) : null
+    this.tree = s.n > BRUTE_FORCE ? KdTree.build({ data: s.x, n: s.n, d: s.d }) : null
   }
-  query(q: Float64Array): void {
+  /** Nearest point to q[o .. o + d). */
+  query(q: Float64Array, o = 0): void {
     if (this.tree) {
-      const r = this.tree.knnPoint(q, 1)
+      const r = this.tree.knnPoint(o === 0 && q.length === this.s.d ? q : q.subarray(o, o + this.s.d), 1)
       this.index = r.indices[0]!
       this.dist2 = r.distances[0]! ** 2
       return
@@ -79,7 +84,7 @@ class Nearest {
     let best = Infinity
     let bi = -1
     if (d === 2) {
-      const q0 = q[0]!, q1 = q[1]!
+      const q0 = q[o]!, q1 = q[o + 1]!
       for (let j = 0; j < n; j++) {
         const a = x[2 * j]! - q0, b = x[2 * j + 1]! - q1
         const e = a * a + b * b
@@ -88,7 +93,7 @@ class Nearest {
     } else
       for (let j = 0; j < n; j++) {
         let e = 0
-        for (let c = 0; c < d; c++) e += (x[j * d + c]! - q[c]!) ** 2
+        for (let c = 0; c < d; c++) e += (x[j * d + c]! - q[o + c]!) ** 2
         if (e < best) (best = e), (bi = j)
       }
     this.index = bi
@@ -303,17 +308,45 @@ function mutualPairs(snaps: Snapshot[], A: Float64Array): { t: Int32Array; i: In
       matVec(A, x.x, i * d, d, p)
       P.set(p, i * d)
     }
-    const toY = new Nearest(y)
-    const toP = new Nearest({ x: P, n: x.n, d })
     const fwd = new Int32Array(x.n)
     const fe = new Float64Array(x.n)
+    if (x.n <= BRUTE_FORCE && y.n <= BRUTE_FORCE) {
+      // Both directions in one pass over the distances (as Nearest's brute force: first index wins ties).
+      const bwd = new Int32Array(y.n).fill(-1)
+      const be = new Float64Array(y.n).fill(Infinity)
+      const yx = y.x
+      for (let i = 0; i < x.n; i++) {
+        let best = Infinity, bj = -1
+        for (let j = 0; j < y.n; j++) {
+          let e: number
+          if (d === 2) {
+            const a = yx[2 * j]! - P[2 * i]!, b = yx[2 * j + 1]! - P[2 * i + 1]!
+            e = a * a + b * b
+          } else {
+            e = 0
+            for (let c = 0; c < d; c++) e += (yx[j * d + c]! - P[i * d + c]!) ** 2
+          }
+          if (e < best) (best = e), (bj = j)
+          if (e < be[j]!) (be[j] = e), (bwd[j] = i)
+        }
+        fwd[i] = bj
+        fe[i] = best
+      }
+      for (let j = 0; j < y.n; j++) {
+        const i = bwd[j]!
+        if (i >= 0 && fwd[i] === j) ts.push(t), is.push(i), js.push(j), es.push(fe[i]!)
+      }
+      continue
+    }
+    const toY = new Nearest(y)
+    const toP = new Nearest({ x: P, n: x.n, d })
     for (let i = 0; i < x.n; i++) {
-      toY.query(P.subarray(i * d, (i + 1) * d))
+      toY.query(P, i * d)
       fwd[i] = toY.index
       fe[i] = toY.dist2
     }
     for (let j = 0; j < y.n; j++) {
-      toP.query(y.x.subarray(j * d, (j + 1) * d))
+      toP.query(y.x, j * d)
       const i = toP.index
       if (fwd[i] === j) ts.push(t), is.push(i), js.push(j), es.push(fe[i]!)
     }
@@ -327,8 +360,7 @@ export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, 
   let cur = A
   for (let it = 0; ; it++) {
     const mp = mutualPairs(snaps, cur)
-    const order = Array.from(mp.e.keys()).sort((a, b) => mp.e[a]! - mp.e[b]!)
-    const use = order.slice(0, h)
+    const use = argsortNonNegative(mp.e).subarray(0, h)
     let score = 0
     for (const q of use) score += mp.e[q]!
     const pad = use.length ? 4 * mp.e[use[use.length - 1]!]! : Infinity
@@ -351,25 +383,86 @@ export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, 
   }
 }
 
-/** Lower bound of the plan LP for fixed θ: per transition, one OT with cost min_k C_k^t (no mass-consistency rows). */
-export function relaxedObjective(snaps: Snapshot[], weights: Float64Array[], theta: Float64Array[]): number {
-  const d = snaps[0]!.d
-  let total = 0
-  const p = new Float64Array(d)
-  for (let t = 0; t + 1 < snaps.length; t++) {
-    const x = snaps[t]!, y = snaps[t + 1]!
-    const C = new Float64Array(x.n * y.n).fill(Infinity)
-    for (const A of theta)
-      for (let i = 0; i < x.n; i++) {
-        matVec(A, x.x, i * d, d, p)
-        for (let j = 0; j < y.n; j++) {
-          let e = 0
-          for (let r = 0; r < d; r++) e += (y.x[j * d + r]! - p[r]!) ** 2
-          if (e < C[i * y.n + j]!) C[i * y.n + j] = e
+/** Per transition t → t+1 the relaxed cost matrix min_k ‖x_{t+1}(j) − A_k x_t(i)‖² (row-major, x.n × y.n). */
+function relaxedCostMatrix(x: Snapshot, y: Snapshot, theta: Float64Array[], p: Float64Array): Float64Array {
+  const d = x.d
+  const C = new Float64Array(x.n * y.n).fill(Infinity)
+  const m = y.n, yx = y.x
+  for (const A of theta)
+    for (let i = 0; i < x.n; i++) {
+      matVec(A, x.x, i * d, d, p)
+      const o = i * m
+      if (d === 2) {
+        const p0 = p[0]!, p1 = p[1]!
+        for (let j = 0; j < m; j++) {
+          const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
+          const e = a * a + b * b
+          if (e < C[o + j]!) C[o + j] = e
         }
-      }
-    total += exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: C }).cost
+      } else
+        for (let j = 0; j < m; j++) {
+          let e = 0
+          for (let r = 0; r < d; r++) e += (yx[j * d + r]! - p[r]!) ** 2
+          if (e < C[o + j]!) C[o + j] = e
+        }
+    }
+  return C
+}
+
+/**
+ * A lower bound of one transition's OT cost: every row (column) sends (receives) its mass at its
+ * cheapest pair, max(Σ_i a_i min_j C_ij, Σ_j b_j min_i C_ij).
+ */
+function transportLowerBound(C: Float64Array, a: Float64Array, b: Float64Array): number {
+  const n = a.length, m = b.length
+  const colMin = new Float64Array(m).fill(Infinity)
+  let rows = 0
+  for (let i = 0; i < n; i++) {
+    let best = Infinity
+    const o = i * m
+    for (let j = 0; j < m; j++) {
+      const c = C[o + j]!
+      if (c < best) best = c
+      if (c < colMin[j]!) colMin[j] = c
+    }
+    rows += a[i]! * best
   }
+  let cols = 0
+  for (let j = 0; j < m; j++) cols += b[j]! * colMin[j]!
+  return Math.max(rows, cols)
+}
+
+/**
+ * Lower bound of the plan LP for fixed θ: per transition, one OT with cost min_k C_k^t (no
+ * mass-consistency rows). With a `cutoff`, the OTs stop as soon as the exact costs so far plus
+ * the cheap bounds of the transitions left (transportLowerBound) reach it: the value returned is
+ * then a number ≥ cutoff, not the objective — callers that only ask "below the cutoff?" (swap
+ * search, peeling, the best K-subsets) get the same answers for a fraction of the OTs.
+ */
+export function relaxedObjective(snaps: Snapshot[], weights: Float64Array[], theta: Float64Array[], cutoff = Infinity): number {
+  const d = snaps[0]!.d
+  const p = new Float64Array(d)
+  const T = snaps.length - 1
+  const Cs = Array.from({ length: T }, (_, t) => relaxedCostMatrix(snaps[t]!, snaps[t + 1]!, theta, p))
+  let rest = 0
+  const lb = new Float64Array(T)
+  if (cutoff < Infinity) {
+    for (let t = 0; t < T; t++) rest += lb[t] = transportLowerBound(Cs[t]!, weights[t]!, weights[t + 1]!)
+    if (rest >= cutoff) return rest
+  }
+  // Transitions with the largest bounds first: a hopeless θ is refused after fewer OTs.
+  const order = Array.from(lb.keys()).sort((a, b) => lb[b]! - lb[a]!)
+  const cost = new Float64Array(T)
+  let sofar = 0
+  for (const t of order) {
+    rest -= lb[t]!
+    cost[t] = exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: Cs[t]! }).cost
+    sofar += cost[t]!
+    if (sofar + rest >= cutoff) return sofar + rest
+  }
+  // Summed in time order: the same value, to the last bit, with or without a cutoff.
+  let total = 0
+  for (let t = 0; t < T; t++) total += cost[t]!
   return total
 }
 
@@ -383,7 +476,10 @@ interface PairList {
 function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase: Int32Array, colBase: Int32Array): PairList {
   const d = snaps[0]!.d
   const p = new Float64Array(d)
-  const rows: number[] = [], keys: number[] = [], rs: number[] = []
+  let cap = 0
+  for (let t = 0; t + 1 < snaps.length; t++) cap += snaps[t]!.n * rowPairs
+  const rows = new Int32Array(cap), keys = new Int32Array(cap), rs = new Float64Array(cap)
+  let len = 0
   const bestR = new Float64Array(rowPairs)
   const bestJ = new Int32Array(rowPairs)
   for (let t = 0; t + 1 < snaps.length; t++) {
@@ -391,20 +487,63 @@ function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase:
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
       bestR.fill(Infinity)
+      const p0 = p[0]!, p1 = d === 2 ? p[1]! : 0, yx = y.x
       for (let j = 0; j < y.n; j++) {
-        let e = 0
-        for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
+        let e: number
+        if (d === 2) {
+          const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
+          e = a * a + b * b
+        } else {
+          e = 0
+          for (let c = 0; c < d; c++) e += (yx[j * d + c]! - p[c]!) ** 2
+        }
         if (e >= bestR[rowPairs - 1]!) continue
         let q = rowPairs - 1
         while (q > 0 && bestR[q - 1]! > e) (bestR[q] = bestR[q - 1]!), (bestJ[q] = bestJ[q - 1]!), q--
         bestR[q] = e
         bestJ[q] = j
       }
-      for (let q = 0; q < rowPairs && Number.isFinite(bestR[q]!); q++) rows.push(rowBase[t]! + i), keys.push(colBase[t]! + bestJ[q]!), rs.push(bestR[q]!)
+      for (let q = 0; q < rowPairs && Number.isFinite(bestR[q]!); q++) (rows[len] = rowBase[t]! + i), (keys[len] = colBase[t]! + bestJ[q]!), (rs[len++] = bestR[q]!)
     }
   }
-  const order = Array.from(rs.keys()).sort((a, b) => rs[a]! - rs[b]!)
+  const order = argsortNonNegative(rs.subarray(0, len))
   return { key: Int32Array.from(order, (q) => keys[q]!), row: Int32Array.from(order, (q) => rows[q]!), r: Float64Array.from(order, (q) => rs[q]!) }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/**
+ * Stable ascending order of non-negative doubles: an LSD radix sort on their IEEE-754 bits, which
+ * order like the values (the same order as a stable comparison sort, ~10× faster on the pair lists).
+ */
+export function argsortNonNegative(keys: Float64Array): Uint32Array {
+  const n = keys.length
+  let idx = new Uint32Array(n)
+  for (let i = 0; i < n; i++) idx[i] = i
+  if (!LITTLE_ENDIAN) return idx.sort((a, b) => keys[a]! - keys[b]! || a - b)
+  const words = new Uint32Array(keys.buffer, keys.byteOffset, 2 * n)
+  let tmp = new Uint32Array(n)
+  const count = new Uint32Array(256)
+  for (let pass = 0; pass < 8; pass++) {
+    const w = pass >> 2, shift = (pass & 3) * 8
+    count.fill(0)
+    for (let i = 0; i < n; i++) count[(words[2 * i + w]! >>> shift) & 255]!++
+    if (n === 0 || count[(words[w]! >>> shift) & 255] === n) continue
+    let sum = 0
+    for (let b = 0; b < 256; b++) {
+      const c = count[b]!
+      count[b] = sum
+      sum += c
+    }
+    for (let q = 0; q < n; q++) {
+      const i = idx[q]!
+      tmp[count[(words[2 * i + w]! >>> shift) & 255]!++] = i
+    }
+    const sw = idx
+    idx = tmp
+    tmp = sw
+  }
+  return idx
 }
 
 /**
@@ -446,10 +585,15 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
   const usedRow = new Int32Array(rowsTotal)
   const usedCol = new Int32Array(colBase[T]!)
   let stamp = 0
-  /** Greedy matching of the merged (sorted) lists, truncated at λ. */
-  const score = (a: PairList[], lam: number): number => {
+  /**
+   * Greedy matching of the merged (sorted) lists, truncated at λ. Stops as soon as the score is sure
+   * to reach `bound` (every row still unmatched costs at least the current residual, since the walk
+   * is in increasing residual order), returning that lower bound.
+   */
+  const pos = new Int32Array(K + 1)
+  const score = (a: PairList[], lam: number, bound = Infinity): number => {
     stamp++
-    const pos = new Int32Array(a.length)
+    pos.fill(0)
     let total = 0, matched = 0
     for (;;) {
       let best = -1, br = lam
@@ -458,6 +602,8 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
         if (pq < a[q]!.r.length && a[q]!.r[pq]! < br) (br = a[q]!.r[pq]!), (best = q)
       }
       if (best < 0) break
+      const low = total + br * (rowsTotal - matched)
+      if (low >= bound) return low
       const L = a[best]!, pq = pos[best]!++
       const row = L.row[pq]!, key = L.key[pq]!
       if (usedRow[row] === stamp || usedCol[key] === stamp) continue
@@ -477,7 +623,7 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
       let best = -1, bs = Infinity
       for (let q = 0; q < lists.length; q++) {
         if (chosen.includes(q)) continue
-        const s = score([...chosen.map((c) => lists[c]!), lists[q]!], lam)
+        const s = score([...chosen.map((c) => lists[c]!), lists[q]!], lam, bs)
         if (s < bs) (bs = s), (best = q)
       }
       chosen.push(best)
@@ -527,15 +673,45 @@ export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: n
   const forward = forwardSets(snaps, distinct, K)
   const short = pool.slice(0, M)
   if (short.length < K) return null
+  // Only the maxSets best sets are kept: a set is refused as soon as its bound passes the
+  // maxSets-th best cost so far (the same sets and costs as scoring every one in full).
   const scored: { S: number[]; cost: number }[] = []
+  const best: number[] = []
   let count = 0
   for (const S of subsets(short.length, K)) {
     if (++count > (o.maxSubsets ?? 400)) break
-    scored.push({ S, cost: relaxedObjective(snaps, weights, S.map((c) => short[c]!.A)) })
+    const cutoff = best.length < maxSets ? Infinity : best[maxSets - 1]!
+    const cost = relaxedObjective(snaps, weights, S.map((c) => short[c]!.A), cutoff)
+    if (cost >= cutoff) continue
+    scored.push({ S, cost })
+    best.push(cost)
+    best.sort((a, b) => a - b)
+    best.length = Math.min(best.length, maxSets)
   }
   scored.sort((a, b) => a.cost - b.cost)
   const chosen = scored.slice(0, maxSets)
   return { sets: chosen.map((s) => s.S.map((c) => Float64Array.from(short[c]!.A))), costs: chosen.map((s) => s.cost), forward, shortlist: pool.map((s) => s.A), reconstruction: rec }
+}
+
+const uniform = (w: Float64Array): boolean => w.every((v) => v === w[0])
+
+/**
+ * One transition's optimal plan for cost C: the assignment solver (warm-started from `warm`, the
+ * column duals of a nearby problem) when both sides have the same number of equally weighted
+ * points — the usual snapshot — else the network simplex. Cost summed as exactOt sums it.
+ */
+function transitionPlan(C: Float64Array, a: Float64Array, b: Float64Array, warm?: Float64Array): { cost: number; plan: { rows: Int32Array; cols: Int32Array; values: Float64Array }; v: Float64Array } {
+  const n = a.length
+  if (n === b.length && uniform(a) && uniform(b) && a[0]! > 0) {
+    const r = linearAssignment(C, n, warm)
+    const rows = Int32Array.from({ length: n }, (_, i) => i)
+    const values = new Float64Array(n).fill(a[0]!)
+    let cost = 0
+    for (let i = 0; i < n; i++) cost += values[i]! * C[i * n + r.colOf[i]!]!
+    return { cost, plan: { rows, cols: r.colOf, values }, v: r.v }
+  }
+  const ot = exactOt({ a, b, costMatrix: C })
+  return { cost: ot.cost, plan: ot.plan, v: ot.v }
 }
 
 /**
@@ -550,6 +726,13 @@ export function relaxedBcd(snaps: Snapshot[], weights: Float64Array[], theta0: F
   let theta: Float64Array[] = theta0.map((a) => Float64Array.from(a))
   let prev = Infinity
   const p = new Float64Array(d)
+  // Column duals of the previous iteration's plans: the next costs differ a little, so they warm-start the assignment.
+  const warm: (Float64Array | undefined)[] = []
+  // Cost and ensemble-of-the-minimum matrices, reused across transitions and iterations.
+  let size = 0
+  for (let t = 0; t + 1 < snaps.length; t++) size = Math.max(size, snaps[t]!.n * snaps[t + 1]!.n)
+  const Cbuf = new Float64Array(size)
+  const argBuf = new Int8Array(size)
   let it = 0
   for (; it < maxIter; it++) {
     const S = Array.from({ length: K }, () => new Float64Array(d * d))
@@ -557,19 +740,30 @@ export function relaxedBcd(snaps: Snapshot[], weights: Float64Array[], theta0: F
     let cost = 0
     for (let t = 0; t + 1 < snaps.length; t++) {
       const x = snaps[t]!, y = snaps[t + 1]!
-      const C = new Float64Array(x.n * y.n).fill(Infinity)
-      const arg = new Int8Array(x.n * y.n)
+      const C = Cbuf.subarray(0, x.n * y.n).fill(Infinity)
+      const arg = argBuf.subarray(0, x.n * y.n).fill(0)
+      const m = y.n, yx = y.x
       theta.forEach((A, k) => {
         for (let i = 0; i < x.n; i++) {
           matVec(A, x.x, i * d, d, p)
-          for (let j = 0; j < y.n; j++) {
-            let e = 0
-            for (let r = 0; r < d; r++) e += (y.x[j * d + r]! - p[r]!) ** 2
-            if (e < C[i * y.n + j]!) (C[i * y.n + j] = e), (arg[i * y.n + j] = k)
-          }
+          const o = i * m
+          if (d === 2) {
+            const p0 = p[0]!, p1 = p[1]!
+            for (let j = 0; j < m; j++) {
+              const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
+              const e = a * a + b * b
+              if (e < C[o + j]!) (C[o + j] = e), (arg[o + j] = k)
+            }
+          } else
+            for (let j = 0; j < m; j++) {
+              let e = 0
+              for (let r = 0; r < d; r++) e += (yx[j * d + r]! - p[r]!) ** 2
+              if (e < C[o + j]!) (C[o + j] = e), (arg[o + j] = k)
+            }
         }
       })
-      const ot = exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: C })
+      const ot = transitionPlan(C, weights[t]!, weights[t + 1]!, warm[t])
+      warm[t] = ot.v
       cost += ot.cost
       const { rows, cols, values } = ot.plan
       for (let q = 0; q < values.length; q++) {
@@ -608,7 +802,7 @@ export function swapSearch(snaps: Snapshot[], weights: Float64Array[], start: { 
     for (let k = 0; k < cur.theta.length; k++)
       for (const c of pool) {
         const trial = cur.theta.map((a, q) => (q === k ? c : a))
-        const v = relaxedObjective(snaps, weights, trial)
+        const v = relaxedObjective(snaps, weights, trial, bestCost * (1 - 1e-9))
         if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
       }
     if (!best) break
@@ -684,7 +878,7 @@ export function peel(snaps: Snapshot[], weights: Float64Array[], start: { theta:
     let bestCost = cur.cost
     for (const c of cands) {
       const trial = cur.theta.map((a, q) => (q === k ? c.A : a))
-      const v = relaxedObjective(snaps, weights, trial)
+      const v = relaxedObjective(snaps, weights, trial, bestCost * (1 - 1e-9))
       if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
     }
     if (!best) continue

@@ -5,7 +5,7 @@ import { linearEnsembles } from '../../../../src-main/engines/synth/linear-ensem
 import { createRng } from '../../../../src-main/engines/stats/random'
 import { costStack } from '../../../../src-main/engines/ensembles/costs'
 import { restrictedPlans } from '../../../../src-main/engines/ensembles/restricted'
-import { hypothesisSeeds, peel, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
+import { argsortNonNegative, hypothesisSeeds, peel, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
 
 const snaps = (data: ReturnType<typeof linearEnsembles>) => data.snapshots.map((x) => ({ x, n: x.length / data.d, d: data.d }))
 
@@ -129,6 +129,31 @@ describe('OT ensemble separation', () => {
     const one = relaxedBcd(S, w, start, 1).cost
     const more = relaxedBcd(S, w, start, 30).cost
     expect(more).toBeLessThanOrEqual(one * (1 + 1e-12))
+  })
+
+  it('the relaxed objective with a cutoff is exact below it and at least the cutoff above it', () => {
+    const data = linearEnsembles({ sizes: [20, 30, 50], times: 5, noiseVariance: 1e-2, seed: 1004 })
+    const S = snaps(data)
+    const w = S.map((s) => new Float64Array(s.n).fill(1 / s.n))
+    const rng = createRng(7)
+    for (let q = 0; q < 6; q++) {
+      const theta = q === 0 ? data.A : data.A.map((a, k) => (k === q % 3 ? rng.normals(4) : a))
+      const exact = relaxedObjective(S, w, theta)
+      // Bit for bit the same value when the cutoff is not reached.
+      expect(relaxedObjective(S, w, theta, exact * 1.0001)).toBe(exact)
+      const refused = relaxedObjective(S, w, theta, exact * 0.9)
+      expect(refused).toBeGreaterThanOrEqual(exact * 0.9)
+      expect(refused).toBeLessThanOrEqual(exact * (1 + 1e-12))
+    }
+  })
+
+  it('argsortNonNegative is the stable ascending order (ties, zeros, infinities, a view into a larger buffer)', () => {
+    const rng = createRng(8)
+    const big = Float64Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? Infinity : i % 5 === 0 ? 0.25 : rng.uniform() * 10 ** rng.int(12)))
+    for (const keys of [big, big.subarray(3, 2003), new Float64Array(0), Float64Array.from([2, 2, 2])]) {
+      const want = Array.from(keys.keys()).sort((a, b) => keys[a]! - keys[b]! || a - b)
+      expect(Array.from(argsortNonNegative(keys))).toEqual(want)
+    }
   })
 
   it('trajectory hypotheses find all three matrices of a low-noise draw (d = 2, sizes 10/15/25, 5 time points)', () => {
