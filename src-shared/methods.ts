@@ -20,6 +20,11 @@ export const EnsembleParams = z
     tol: z.number().positive().default(1e-7).describe('stop when the relative objective decrease falls below this'),
     /** @default 1e-3 */
     epsRelative: z.number().positive().default(1e-3).describe('entropic mode: regularisation relative to the mean cost'),
+    /** @default 'auto' */
+    entropicNeighbours: z
+      .union([z.literal('auto'), z.number().int().min(0).max(1000)])
+      .default('auto')
+      .describe("entropic mode: keep each plan on each particle's N nearest predicted targets (memory grows with N, not N²); 0 = every pair; auto = every pair up to ~500 particles per time point, else 16"),
     /** @default false */
     chooseK: z.boolean().default(false).describe('choose K by the objective elbow: fit K = 1..maxK and keep the K after the largest drop (evidence in the run)'),
     /** @default 5 */

@@ -4,6 +4,7 @@
  */
 import type { Snapshot } from './types'
 import type { Stack } from './costs'
+import type { SparseStack } from './sparse'
 
 /** Solves S θᵀ = Rᵀ for θ (d × p) given S (p × p, SPD up to a ridge) by Gaussian elimination. */
 function solveNormal(S: Float64Array, R: Float64Array, p: number, d: number): Float64Array | null {
@@ -75,5 +76,39 @@ export function updateTheta(snaps: Snapshot[], P: Stack, previous: Float64Array[
   return P.map((pk, k) => {
     const pairs = pk.map((w, t) => ({ x: snaps[t]!, y: snaps[t + 1]!, w }))
     return fitLinear(pairs, affine) ?? previous[k]!
+  })
+}
+
+/** updateTheta on sparse plans (sparse.ts): the same weighted least squares over the supports. */
+export function updateThetaSparse(snaps: Snapshot[], P: SparseStack, previous: Float64Array[], affine: boolean): Float64Array[] {
+  const d = snaps[0]!.d
+  const p = affine ? d + 1 : d
+  const xt = new Float64Array(p)
+  const py = new Float64Array(d)
+  return P.map((pk, k) => {
+    const S = new Float64Array(p * p)
+    const R = new Float64Array(d * p)
+    pk.forEach((plan, t) => {
+      const x = snaps[t]!, y = snaps[t + 1]!
+      for (let i = 0; i < x.n; i++) {
+        let ri = 0
+        py.fill(0)
+        for (let q = plan.ptr[i]!; q < plan.ptr[i + 1]!; q++) {
+          const w = plan.val[q]!
+          if (w === 0) continue
+          ri += w
+          const j = plan.col[q]!
+          for (let r = 0; r < d; r++) py[r] = py[r]! + w * y.x[j * d + r]!
+        }
+        if (ri === 0) continue
+        for (let c = 0; c < d; c++) xt[c] = x.x[i * d + c]!
+        if (affine) xt[d] = 1
+        for (let a = 0; a < p; a++) {
+          for (let b = 0; b < p; b++) S[a * p + b] = S[a * p + b]! + ri * xt[a]! * xt[b]!
+          for (let r = 0; r < d; r++) R[r * p + a] = R[r * p + a]! + py[r]! * xt[a]!
+        }
+      }
+    })
+    return solveNormal(S, R, p, d) ?? previous[k]!
   })
 }

@@ -2,7 +2,9 @@ import { invalidInput, numericalError } from '@shared/errors'
 import { checkAborted, type EngineContext } from '../common/context'
 import { createRng } from '../stats/random'
 import { costStack, objective, type Stack } from './costs'
-import { updateTheta } from './dynamics'
+import { updateTheta, updateThetaSparse } from './dynamics'
+import { sparseLabels, sparseObjective, sparsePlans, type SparseStack, type SparseState } from './sparse'
+import { KdTree } from '../knn/index'
 import { entropicPlans } from './entropic'
 import { restrictedPlans } from './restricted'
 import { labelsFromPlans } from './labels'
@@ -19,6 +21,7 @@ export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   epsRelative: 1e-3,
   marginalTol: 1e-6,
   maxSweeps: 2000,
+  entropicNeighbours: 'auto',
   seed: 0,
   initFromTrajectories: true,
   screenStarts: 30,
@@ -85,13 +88,31 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     solver = cfg.solver
     solverReason = `${solver} (chosen by the user)`
   }
-  const bytes = vars * 8 * (solver === 'entropic' ? 4 : 3)
+  // Entropic mode on nearest-neighbour supports (sparse.ts) when the dense plans would be large.
+  let neighbours = 0
+  if (solver === 'entropic') {
+    const maxPairs = Math.max(...N.slice(0, -1).map((n, t) => n * N[t + 1]!))
+    const L = cfg.entropicNeighbours
+    if (L !== 'auto' && !(Number.isInteger(L) && L >= 0)) throw invalidInput(`entropicNeighbours: expected 'auto' or an integer ≥ 0, got ${String(L)}`)
+    neighbours = L === 'auto' ? (maxPairs <= 250_000 ? 0 : 16) : L
+    if (neighbours > 0) solverReason += `; each plan kept on each particle's ${neighbours} nearest predicted targets and each target's ${neighbours} nearest predictions`
+  }
+  let entries = vars
+  if (neighbours > 0) {
+    entries = 0
+    for (let t = 0; t < T; t++) entries += K * Math.min(N[t]! * N[t + 1]!, neighbours * (N[t]! + N[t + 1]!))
+  }
+  const bytes = entries * (neighbours > 0 ? 8 * 3 + 4 : 8 * (solver === 'entropic' ? 4 : 3))
   if (bytes > 8 * 2 ** 30)
-    throw invalidInput(`This problem has ${vars.toLocaleString('en-US')} plan variables and would need about ${(bytes / 2 ** 30).toFixed(1)} GiB; subsample the snapshots (fewer particles per time point) or reduce K.`)
+    throw invalidInput(
+      `This problem has ${entries.toLocaleString('en-US')} plan ${neighbours > 0 ? 'entries' : 'variables'} and would need about ${(bytes / 2 ** 30).toFixed(1)} GiB; ${solver === 'entropic' && neighbours === 0 ? 'use entropicNeighbours (e.g. 16), ' : ''}subsample the snapshots (fewer particles per time point) or reduce K.`,
+    )
+  const trees = neighbours > 0 ? snaps.map((s) => KdTree.build({ data: s.x, n: s.n, d: s.d })) : []
+  const sparseOptions = { neighbours, affine: cfg.affine, ctx }
 
   const rng = createRng(cfg.seed)
   const restarts: EnsembleRestart[] = []
-  let best: { theta: Float64Array[]; P: Stack; obj: number; trace: number[]; converged: boolean; restart: number } | null = null
+  let best: { theta: Float64Array[]; P: Stack; Psp: SparseStack; obj: number; trace: number[]; converged: boolean; restart: number } | null = null
   // Data-driven starts (hypotheses.ts), screened by the cheap relaxed descent; computed on at most
   // seedPoints points per time point so their cost does not grow with the data.
   const screened = cfg.initFromTrajectories && !cfg.affine && cfg.restarts > (cfg.init ? 1 : 0) ? seededStarts(snaps, weights, K, cfg, rng, ctx) : []
@@ -122,9 +143,14 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     const skip = seeded || (r === 0 && cfg.init) ? cfg.anneal.length : Math.floor(((r % 4) * cfg.anneal.length) / 4)
     for (const er of cfg.anneal.slice(skip)) {
       checkAborted(ctx)
-      const C = costStack(snaps, theta, cfg.affine)
-      const e = entropicPlans(snaps, weights, C, { epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300, ctx })
-      theta = updateTheta(snaps, e.P, theta, cfg.affine)
+      if (neighbours > 0) {
+        const e = sparsePlans(snaps, weights, theta, trees, { ...sparseOptions, epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300 })
+        theta = updateThetaSparse(snaps, e.P, theta, cfg.affine)
+      } else {
+        const C = costStack(snaps, theta, cfg.affine)
+        const e = entropicPlans(snaps, weights, C, { epsRelative: Math.max(er, cfg.epsRelative), marginalTol: 1e-4, maxSweeps: 300, ctx })
+        theta = updateTheta(snaps, e.P, theta, cfg.affine)
+      }
       // Symmetry breaking: at high ε ensembles with equal θ get equal plans and would stay
       // equal for ever; a small random kick lets them split as ε decreases.
       for (const th of theta) {
@@ -137,6 +163,8 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     let prev = Infinity
     const trace: number[] = []
     let P: Stack = []
+    let Psp: SparseStack = []
+    let state: SparseState | undefined
     let columnSet: Uint8Array | undefined
     let converged = false
     // Exact mode: while θ moves, each plan step runs at most lpRounds pricing rounds (still a
@@ -147,6 +175,26 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     let it = 0
     for (; it < cfg.maxIter; it++) {
       checkAborted(ctx)
+      if (neighbours > 0) {
+        const onSweeps = (message: string) => ctx?.onProgress?.({ fraction: (r + Math.min(1, it / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, ${message}` })
+        const e = sparsePlans(snaps, weights, theta, trees, { ...sparseOptions, epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, warm: state, onSweeps })
+        if (!e.converged && e.marginalError > 1e-2)
+          throw numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${cfg.epsRelative}) or entropicNeighbours (now ${neighbours}).`)
+        Psp = e.P
+        state = e.state
+        theta = updateThetaSparse(snaps, Psp, theta, cfg.affine)
+        const obj = sparseObjective(snaps, theta, Psp, cfg.affine)
+        trace.push(obj)
+        ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
+        if (!Number.isFinite(obj)) break
+        if (Number.isFinite(prev) && prev - obj <= cfg.tol * Math.max(Math.abs(prev), 1e-300)) {
+          converged = true
+          it++
+          break
+        }
+        prev = obj
+        continue
+      }
       const C = costStack(snaps, theta, cfg.affine)
       if (solver === 'exact') {
         const rp = await restrictedPlans(C, N, weights, P.length ? P : null, { columnSet, maxRounds: certify ? 50 : cfg.lpRounds }, ctx)
@@ -180,11 +228,11 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     }
     const obj = trace.at(-1) ?? Infinity
     restarts.push({ restart: r, objective: obj, iterations: it, converged, trace })
-    if (!best || obj < best.obj) best = { theta, P, obj, trace, converged, restart: r }
+    if (!best || obj < best.obj) best = { theta, P, Psp, obj, trace, converged, restart: r }
     ctx?.onProgress?.({ fraction: (r + 1) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `best objective ${best.obj.toPrecision(6)}`, loss: best.obj })
   }
   const b = best!
-  const { labels, confidence, ensembleMass } = labelsFromPlans(b.P, N)
+  const { labels, confidence, ensembleMass } = neighbours > 0 ? sparseLabels(b.Psp, N) : labelsFromPlans(b.P, N)
   return {
     theta: b.theta,
     objective: b.obj,

@@ -61,6 +61,14 @@ export interface EnsembleConfig {
   tol?: number
   /** @default 100 */
   maxIter?: number
+  /**
+   * Entropic mode: each plan P_k^t is kept on a support of each particle's `entropicNeighbours`
+   * nearest predicted targets and each target's nearest predictions (sparse.ts; memory
+   * O(K·T·N·neighbours) instead of K·Σ_t N_t·N_{t+1}); 0 keeps every pair (dense plans). 'auto':
+   * every pair while each plan has at most 250,000 entries (≈ 500 particles per time point), else 16.
+   * @default 'auto'
+   */
+  entropicNeighbours?: number | 'auto'
   /** Entropic mode: ε relative to the mean cost of the current plan step. @default 1e-3 */
   epsRelative?: number
   /** Entropic mode: stop the projections when the largest marginal violation (relative to total mass) is below this. @default 1e-6 */

@@ -10,7 +10,7 @@ export const ensemblesHandler: Handler = async (input, ctx) => {
   const g = snapshotGroups(input)
   const t0 = performance.now()
   const snapshots = g.x.map((x, t) => ({ x, n: g.rows[t]!.length, d: g.d }))
-  const config = { restarts: p.restarts, affine: p.affine, solver: p.solver, maxIter: p.maxIter, tol: p.tol, epsRelative: p.epsRelative, seed: input.seed ?? 0 }
+  const config = { restarts: p.restarts, affine: p.affine, solver: p.solver, maxIter: p.maxIter, tol: p.tol, epsRelative: p.epsRelative, entropicNeighbours: p.entropicNeighbours, seed: input.seed ?? 0 }
   const engineCtx = { signal: ctx.signal, onProgress: (q: { fraction: number; stage: string; message?: string; loss?: number }) => ctx.progress(q.fraction, q.stage, q.message ?? '', q.loss ?? null) }
   let K = p.K
   let choice: { K: number; objectives: number[]; drops: (number | null)[]; reason: string } | null = null

@@ -6,6 +6,9 @@ import { createRng } from '../../../../src-main/engines/stats/random'
 import { costStack } from '../../../../src-main/engines/ensembles/costs'
 import { restrictedPlans } from '../../../../src-main/engines/ensembles/restricted'
 import { argsortNonNegative, hypothesisSeeds, peel, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
+import { entropicPlans } from '../../../../src-main/engines/ensembles/entropic'
+import { sparsePlans } from '../../../../src-main/engines/ensembles/sparse'
+import { KdTree } from '../../../../src-main/engines/knn/index'
 
 const snaps = (data: ReturnType<typeof linearEnsembles>) => data.snapshots.map((x) => ({ x, n: x.length / data.d, d: data.d }))
 
@@ -70,6 +73,45 @@ describe('OT ensemble separation', () => {
       expect(mass[2]).toBeCloseTo(10 / 24, 2)
     })
   }
+
+  it('entropic plans on nearest-neighbour supports equal the dense ones when the support holds every pair', () => {
+    const data = linearEnsembles({ sizes: [6, 8, 10], times: 4, noiseVariance: 1e-3, seed: 9 })
+    const S = snaps(data)
+    const w = S.map((s) => new Float64Array(s.n).fill(1 / s.n))
+    const theta = data.A.map((a) => a.map((v) => v + 0.05))
+    const o = { epsRelative: 1e-2, marginalTol: 1e-9, maxSweeps: 5000 }
+    const dense = entropicPlans(S, w, costStack(S, theta, false), o)
+    const trees = S.map((s) => KdTree.build({ data: s.x, n: s.n, d: s.d }))
+    const sparse = sparsePlans(S, w, theta, trees, { ...o, neighbours: 24, affine: false })
+    // The same projections in the same order: the same sweeps, marginal error and plans.
+    expect(sparse.sweeps).toBe(dense.sweeps)
+    expect(sparse.marginalError).toBeCloseTo(dense.marginalError, 12)
+    for (let k = 0; k < 3; k++)
+      for (let t = 0; t < 3; t++) {
+        const p = sparse.P[k]![t]!, D = dense.P[k]![t]!
+        const m = S[t + 1]!.n
+        expect(p.col.length).toBe(S[t]!.n * m)
+        for (let i = 0; i < S[t]!.n; i++) for (let q = p.ptr[i]!; q < p.ptr[i + 1]!; q++) expect(Math.abs(p.val[q]! - D[i * m + p.col[q]!]!)).toBeLessThan(1e-12)
+      }
+  })
+
+  it('entropic mode on nearest-neighbour supports labels like the dense entropic mode, and refuses dense plans that would not fit in memory', async () => {
+    // (The entropic plans are blurred at ε = 10⁻³ × the mean cost: on some draws the dense mode
+    // itself labels ~95%; this draw it labels 99.3%, as the exact mode.)
+    const data = linearEnsembles({ sizes: [12, 18, 30], times: 5, noiseVariance: 1e-4, seed: 3 })
+    const run = (entropicNeighbours: number) => separateEnsembles({ K: 3, snapshots: snaps(data) }, { solver: 'entropic', entropicNeighbours, restarts: 1, init: data.A, anneal: [] })
+    const [dense, sparse] = [await run(0), await run(8)]
+    expect(sparse.solverReason).toMatch(/8 nearest predicted targets/)
+    const perm = matchEnsembles(sparse.theta, data.A)
+    expect(labelAccuracy(sparse.labels, data.labels, perm)).toBeGreaterThanOrEqual(0.98)
+    expect(relativeParameterError(sparse.theta, data.A, perm)).toBeLessThan(0.02)
+    let same = 0, total = 0
+    sparse.labels.forEach((l, t) => l.forEach((k, i) => (total++, (same += +(k === dense.labels[t]![i])))))
+    expect(same / total).toBeGreaterThanOrEqual(0.99)
+    // 20,000 particles per time point: the dense plans would need ~ 100 GiB.
+    const big = Array.from({ length: 3 }, () => ({ x: new Float64Array(40_000), n: 20_000, d: 2 }))
+    await expect(separateEnsembles({ K: 3, snapshots: big }, { solver: 'entropic', entropicNeighbours: 0 })).rejects.toThrow(/GiB; use entropicNeighbours/)
+  })
 
   it('separates two ensembles with different dynamics from its default starts (trajectory hypotheses, relaxed screening, exact LP)', async () => {
     const p = easy(5)
