@@ -61,6 +61,10 @@ function validate(p: EnsembleProblem): Float64Array[] {
   return weights
 }
 
+function entropicFailure(e: { marginalError: number; sweeps: number }, epsRelative: number, remedy: string): Error {
+  return numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${epsRelative}) ${remedy}.`)
+}
+
 function randomTheta(rng: ReturnType<typeof createRng>, d: number, affine: boolean): Float64Array {
   return rng.normals(d * (affine ? d + 1 : d))
 }
@@ -102,7 +106,8 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     entries = 0
     for (let t = 0; t < T; t++) entries += K * Math.min(N[t]! * N[t + 1]!, neighbours * (N[t]! + N[t + 1]!))
   }
-  const bytes = entries * (neighbours > 0 ? 8 * 3 + 4 : 8 * (solver === 'entropic' ? 4 : 3))
+  // Per entry: cost, kernel and plan values, and a column index (entropic); cost, plan, LP data (exact).
+  const bytes = entries * (solver === 'entropic' ? 8 * 3 + 4 + (neighbours > 0 ? 0 : 8) : 8 * 3)
   if (bytes > 8 * 2 ** 30)
     throw invalidInput(
       `This problem has ${entries.toLocaleString('en-US')} plan ${neighbours > 0 ? 'entries' : 'variables'} and would need about ${(bytes / 2 ** 30).toFixed(1)} GiB; ${solver === 'entropic' && neighbours === 0 ? 'use entropicNeighbours (e.g. 16), ' : ''}subsample the snapshots (fewer particles per time point) or reduce K.`,
@@ -175,40 +180,30 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     let it = 0
     for (; it < cfg.maxIter; it++) {
       checkAborted(ctx)
+      let obj: number
       if (neighbours > 0) {
         const onSweeps = (message: string) => ctx?.onProgress?.({ fraction: (r + Math.min(1, it / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, ${message}` })
         const e = sparsePlans(snaps, weights, theta, trees, { ...sparseOptions, epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, warm: state, onSweeps })
-        if (!e.converged && e.marginalError > 1e-2)
-          throw numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${cfg.epsRelative}) or entropicNeighbours (now ${neighbours}).`)
+        if (!e.converged && e.marginalError > 1e-2) throw entropicFailure(e, cfg.epsRelative, `or entropicNeighbours (now ${neighbours})`)
         Psp = e.P
         state = e.state
         theta = updateThetaSparse(snaps, Psp, theta, cfg.affine)
-        const obj = sparseObjective(snaps, theta, Psp, cfg.affine)
-        trace.push(obj)
-        ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
-        if (!Number.isFinite(obj)) break
-        if (Number.isFinite(prev) && prev - obj <= cfg.tol * Math.max(Math.abs(prev), 1e-300)) {
-          converged = true
-          it++
-          break
-        }
-        prev = obj
-        continue
-      }
-      const C = costStack(snaps, theta, cfg.affine)
-      if (solver === 'exact') {
-        const rp = await restrictedPlans(C, N, weights, P.length ? P : null, { columnSet, maxRounds: certify ? 50 : cfg.lpRounds }, ctx)
-        P = rp.P
-        columnSet = rp.columnSet
-        planOptimal = rp.optimal
+        obj = sparseObjective(snaps, theta, Psp, cfg.affine)
       } else {
-        const e = entropicPlans(snaps, weights, C, { epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, ctx })
-        if (!e.converged && e.marginalError > 1e-2)
-          throw numericalError(`The entropic plans did not satisfy the marginals (error ${e.marginalError.toExponential(2)} of the total mass after ${e.sweeps} sweeps). Raise epsRelative (now ${cfg.epsRelative}) or use solver=exact.`)
-        P = e.P
+        const C = costStack(snaps, theta, cfg.affine)
+        if (solver === 'exact') {
+          const rp = await restrictedPlans(C, N, weights, P.length ? P : null, { columnSet, maxRounds: certify ? 50 : cfg.lpRounds }, ctx)
+          P = rp.P
+          columnSet = rp.columnSet
+          planOptimal = rp.optimal
+        } else {
+          const e = entropicPlans(snaps, weights, C, { epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, ctx })
+          if (!e.converged && e.marginalError > 1e-2) throw entropicFailure(e, cfg.epsRelative, 'or use solver=exact')
+          P = e.P
+        }
+        theta = updateTheta(snaps, P, theta, cfg.affine)
+        obj = objective(costStack(snaps, theta, cfg.affine), P)
       }
-      theta = updateTheta(snaps, P, theta, cfg.affine)
-      const obj = objective(costStack(snaps, theta, cfg.affine), P)
       trace.push(obj)
       ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
       if (!Number.isFinite(obj)) break

@@ -39,17 +39,9 @@ export interface SparseState {
   beta: Float64Array[][]
 }
 
-export interface SparseOptions {
+export interface SparseOptions extends ProjectionOptions {
   neighbours: number
-  epsRelative: number
-  marginalTol: number
-  maxSweeps: number
   affine: boolean
-  /** Potentials of the previous plan step: skip the ε-scaling and start from them. */
-  warm?: SparseState
-  ctx?: EngineContext
-  /** Called every 10 sweeps with a one-line state (ε stage, sweeps, marginal error). */
-  onSweeps?: (message: string) => void
 }
 
 export interface SparseResult {
@@ -114,11 +106,28 @@ function meanPairCost(pred: Float64Array, y: Snapshot): number {
   return Math.max(s, 0)
 }
 
+/** A plan's support in compressed rows with the cost of each entry. */
+export interface Support {
+  ptr: Int32Array
+  col: Int32Array
+  cost: Float64Array
+}
+
+export interface ProjectionOptions {
+  epsRelative: number
+  marginalTol: number
+  maxSweeps: number
+  /** Potentials of the previous plan step: skip the ε-scaling and start from them. */
+  warm?: SparseState
+  ctx?: EngineContext
+  /** Called every 10 sweeps with a one-line state (ε stage, sweeps, marginal error). */
+  onSweeps?: (message: string) => void
+}
+
 /** Builds the supports for θ and runs the KL projections on them. */
 export function sparsePlans(snaps: Snapshot[], weights: Float64Array[], theta: Float64Array[], trees: KdTree[], o: SparseOptions): SparseResult {
   const K = theta.length
   const T = snaps.length - 1
-  const N = snaps.map((s) => s.n)
   let meanCost = 0
   const sup = theta.map((th) =>
     Array.from({ length: T }, (_, t) => {
@@ -128,20 +137,39 @@ export function sparsePlans(snaps: Snapshot[], weights: Float64Array[], theta: F
     }),
   )
   checkAborted(o.ctx)
+  let cmax = 0
+  for (const sk of sup) for (const sp of sk) for (let q = 0; q < sp.cost.length; q++) cmax = Math.max(cmax, sp.cost[q]!)
+  const r = klProjections(sup, weights, meanCost, cmax, o)
+  return { ...r, P: sup.map((sk, k) => sk.map((sp, t) => ({ ...sp, val: r.val[k]![t]! }))) }
+}
+
+/**
+ * The iterated KL projections (module comment of entropic.ts) of the plans on their supports: ε
+ * from `scale` (the mean cost) down to epsRelative × scale in steps of 0.3 (or at the final ε from
+ * `warm`), returning each entry's plan value.
+ */
+export function klProjections(
+  sup: Support[][],
+  weights: Float64Array[],
+  meanCost: number,
+  cmax: number,
+  o: ProjectionOptions,
+): { val: Float64Array[][]; state: SparseState; converged: boolean; sweeps: number; marginalError: number } {
+  const K = sup.length
+  const T = weights.length - 1
+  const N = weights.map((w) => w.length)
   const scale = meanCost > 0 ? meanCost : 1
   const epsFinal = Math.max(o.epsRelative * scale, 1e-300)
-  let cmax = 0
-  for (const sk of sup) for (const s of sk) for (let q = 0; q < s.cost.length; q++) cmax = Math.max(cmax, s.cost[q]!)
   const stages: number[] = []
   if (!o.warm) for (let e = Math.max(scale, cmax / 50); e > epsFinal; e *= 0.3) stages.push(e)
   stages.push(epsFinal)
 
-  const alpha = o.warm ? o.warm.alpha.map((ak) => ak.map((a) => Float64Array.from(a))) : theta.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
-  const beta = o.warm ? o.warm.beta.map((bk) => bk.map((b) => Float64Array.from(b))) : theta.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
+  const alpha = o.warm ? o.warm.alpha.map((ak) => ak.map((a) => Float64Array.from(a))) : sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
+  const beta = o.warm ? o.warm.beta.map((bk) => bk.map((b) => Float64Array.from(b))) : sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
   // A potential of −∞ (a point that lost all mass in an ensemble) restarts at 0 on a new support.
   for (const x of [...alpha.flat(), ...beta.flat()]) for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) x[i] = 0
-  const u = theta.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!).fill(1)))
-  const v = theta.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!).fill(1)))
+  const u = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!).fill(1)))
+  const v = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!).fill(1)))
   const G = sup.map((sk) => sk.map((s) => new Float64Array(s.cost.length)))
   const total = weights[0]!.reduce((s, x) => s + x, 0)
   let eps = stages[0]!
@@ -283,8 +311,7 @@ export function sparsePlans(snaps: Snapshot[], weights: Float64Array[], theta: F
     absorb()
   }
   rebuild()
-  const P: SparseStack = sup.map((sk, k) => sk.map((s, t) => ({ ...s, val: G[k]![t]! })))
-  return { P, state: { alpha, beta }, converged, sweeps, marginalError: err }
+  return { val: G, state: { alpha, beta }, converged, sweeps, marginalError: err }
 }
 
 /** Σ_k Σ_t ⟨C_k^t(θ), P_k^t⟩ over the supports, with the costs recomputed for θ. */
