@@ -486,10 +486,9 @@ function* speciesSteps(data: WsindyData, config: SpeciesConfig, ctx: EngineConte
     const H = histograms(data, bins)
     const { L, positions: X } = data
     const choice = Int32Array.from({ length: N }, (_, i) => i)
-    // For every cell i its K most similar candidates j; the simulations of the admissible (j, i) pairs
-    // (s_jj < tol, a positive stopping bound) depend only on i's and j's own models: one batch for all.
-    const tasks: ValidationTask[] = []
-    const pairs: { i: number; js: number[]; first: number }[] = []
+    // For every cell i its K most similar candidates j, those that can be admissible (s_jj < tol and a
+    // positive stopping bound, below).
+    const pairs: { i: number; js: number[] }[] = []
     modelled.forEach((i, qi) => {
       if (qi % 16 === 0) report(0.45, 'model replacement', `candidates ${qi + 1}/${modelled.length}`)
       // Candidates: the modelled cells nearest to i at i's first time (among those present then).
@@ -504,38 +503,60 @@ function* speciesSteps(data: WsindyData, config: SpeciesConfig, ctx: EngineConte
         .map((j) => [kl(H.rr, i, j, bins) ** 2 + kl(H.vv, i, j, bins) ** 2 + kl(H.v, i, j, bins) ** 2, j] as const)
         .sort((a, b) => a[0] - b[0])
         .slice(0, K)
-      const entry = { i, js: [] as number[], first: tasks.length }
+      const js: number[] = []
       for (const [, j] of ranked) {
         // Admissible only if s_ji < min(⅔ s_ii, tol) and s_jj < tol; s_ji = ½ΔV_ji + ½ resid_j, so the
         // simulation can stop once ΔV_ji ≥ 2·min(⅔ s_ii, tol) − resid_j (same decision, less work).
         if (!(own[j]! < tol)) continue
-        const bound = 2 * Math.min((2 / 3) * own[i]!, tol) - learned[j]!.residual
-        if (!(bound > 0)) continue
-        entry.js.push(j)
-        tasks.push({ w: learned[j]!.w, cell: i, stopAbove: bound })
+        if (!(2 * Math.min((2 / 3) * own[i]!, tol) - learned[j]!.residual > 0)) continue
+        js.push(j)
       }
-      pairs.push(entry)
+      pairs.push({ i, js })
     })
-    const cross = yield* validate(tasks, 'model replacement', 0.45, 0.65)
-    for (const { i, js, first } of pairs) {
-      let best = -1, bestNorm = Infinity, bestScore = own[i]!
-      js.forEach((j, q) => {
+    // i takes the admissible candidate of smallest ‖(s_ji, s_jj)‖ (the first in rank order on a tie). The
+    // candidates are simulated in rounds, one per cell and round (one batch: the runs of a round depend only
+    // on earlier rounds), in order of increasing s_jj: once i has a best norm b, candidate j can only win
+    // with s_ji² ≤ b² − s_jj², so its simulation stops above that (with a 1e−9 relative margin on b², far
+    // above rounding) or is skipped. The winners and their s_ji are those of simulating every candidate.
+    const best = pairs.map(() => ({ j: -1, rank: -1, norm: Infinity, score: NaN }))
+    const order = pairs.map(({ js }) => js.map((j, rank) => ({ j, rank })).sort((a, b) => own[a.j]! - own[b.j]! || a.rank - b.rank))
+    const nRounds = order.reduce((m, o) => Math.max(m, o.length), 0)
+    for (let q = 0; q < nRounds; q++) {
+      const tasks: ValidationTask[] = []
+      const who: { p: number; j: number; rank: number }[] = []
+      pairs.forEach(({ i }, p) => {
+        const c = order[p]![q]
+        if (!c) return
+        const resid = learned[c.j]!.residual
+        let bound = 2 * Math.min((2 / 3) * own[i]!, tol) - resid
+        const b = best[p]!
+        if (b.j >= 0) {
+          const room = b.norm * b.norm * (1 + 1e-9) - own[c.j]! ** 2
+          const tight = 2 * Math.sqrt(Math.max(0, room)) - resid
+          if (!(room > 0 && tight > 0)) return
+          bound = Math.min(bound, tight)
+        }
+        tasks.push({ w: learned[c.j]!.w, cell: i, stopAbove: bound })
+        who.push({ p, j: c.j, rank: c.rank })
+      })
+      const cross = yield* validate(tasks, 'model replacement', 0.45 + (0.2 * q) / nRounds, 0.45 + (0.2 * (q + 1)) / nRounds)
+      who.forEach(({ p, j, rank }, t) => {
+        const i = pairs[p]!.i, b = best[p]!
         const sjj = own[j]!
-        const sji = 0.5 * cross[first + q]! + 0.5 * learned[j]!.residual
+        const sji = 0.5 * cross[t]! + 0.5 * learned[j]!.residual
         if ((2 / 3) * own[i]! > sji && Math.max(sji, sjj) < tol) {
           const nrm = Math.hypot(sji, sjj)
-          if (nrm < bestNorm) {
-            bestNorm = nrm
-            best = j
-            bestScore = sji
-          }
+          if (nrm < b.norm || (nrm === b.norm && rank < b.rank)) Object.assign(b, { j, rank, norm: nrm, score: sji })
         }
       })
-      if (best >= 0) {
-        choice[i] = best
-        pScore[i] = bestScore
-      }
     }
+    pairs.forEach(({ i }, p) => {
+      const b = best[p]!
+      if (b.j >= 0) {
+        choice[i] = b.j
+        pScore[i] = b.score
+      }
+    })
     // Propagate chains i → j → k (stop at a fixed point or a cycle).
     for (let i = 0; i < N; i++) {
       let j = i

@@ -117,15 +117,33 @@ export function neighboursAt(data: WsindyData, tab: NeighbourTable, k: number, s
 }
 
 /**
- * A model's acceleration of cell i at (x, v) among the present neighbours nb (n × 4: x, y, v_x, v_y;
- * `on[j]` = 1 when j is present; all present when `on` is omitted). The model's mean-field
- * normalisation is 1/N (data.meanField 'all') or 1/N_t with N_t the cells present, the focal one included.
+ * One model's force law ready to evaluate (shared by {@link makeForce} and the simulation kernel): the
+ * coefficients regrouped by angular mode, the six radial profiles tabulated on a uniform grid, and the
+ * model's cut-off radius.
  */
-export function makeForce(
-  data: WsindyData,
-  w: ArrayLike<number>,
-): (i: number, x: number, y: number, vx: number, vy: number, nb: Float64Array, out: Float64Array, on?: Uint8Array) => void {
-  const { lib, n: N } = data
+interface ForceLaw {
+  n: number
+  unit: boolean
+  allTracks: boolean
+  hasAr: boolean
+  anyAlign: boolean
+  /** Which profiles (ar F_0, F_1, F_2, align G_0, G_1, G_2) have a non-zero coefficient (the others are 0). */
+  active: boolean[]
+  drag: { mode: number; power: number; c: number }[]
+  /** Table range [0, rTab), nodes r_k = (k − 1)·hTab, k = 0..K + 2, 6 profiles per node. */
+  rTab: number
+  hTab: number
+  tab: Float64Array
+  /** Beyond this radius every profile is below 1e−14 of its maximum: the neighbour contributes nothing. */
+  rCut: number
+  /** The six profiles evaluated exactly (used at r ≥ rTab). */
+  exactRadial: (r: number, out: Float64Array) => void
+}
+
+const TABLE_NODES = 4096
+
+function forceLaw(data: WsindyData, w: ArrayLike<number>): ForceLaw {
+  const { lib } = data
   const lay = layout(lib)
   const nR = lib.arRadial, ne = lib.alignExponents.length
   // f_ar = Σ_l R_l(r)(A_l + B_l cos θ + C_l cos 2θ); f_align = Σ_l e_l(r)(a_l + b_l cos θ + c_l cos 2θ).
@@ -159,12 +177,10 @@ export function makeForce(
       }
     }
   }
-  const drag: { mode: number; power: number; c: number }[] = []
+  const drag: ForceLaw['drag'] = []
   for (let j = lay.drag; j < lay.size; j++) if (w[j] !== 0) drag.push({ mode: Math.floor((j - lay.drag) / lib.dragPowers), power: (j - lay.drag) % lib.dragPowers, c: w[j]! })
   const E = new Float64Array(ne)
-  const unit = lib.kernel === 'unit'
   const alpha = lib.alpha
-  const allTracks = data.meanField !== 'present'
   // Laguerre recurrence L_{k+1} = ((2k + 1 − x) L_k − k L_{k−1})/(k + 1) with the constants precomputed.
   const inv = Float64Array.from({ length: nR }, (_, k) => 1 / (k + 1))
   const decays = decayFunction(lib.alignExponents)
@@ -206,7 +222,7 @@ export function makeForce(
     }
   }
   const rTab = Math.max(2 * (data.rMax || 1), 1e-6)
-  const K = 4096
+  const K = TABLE_NODES
   const hTab = rTab / K
   // Nodes r_k = (k − 1)·h, k = 0..K + 2 (one node below 0 and one beyond rTab for the 4-point stencil).
   const tab = new Float64Array((K + 3) * 6)
@@ -221,7 +237,33 @@ export function makeForce(
   }
   let rCut = 0
   for (let k = K + 1; k >= 1 && rCut === 0; k--) for (let c = 0; c < 6; c++) if (Math.abs(tab[k * 6 + c]!) > 1e-14 * peak[c]!) rCut = Math.min(rTab, k * hTab)
-  const hasAr = maxL >= 0
+  const nz = (v: Float64Array) => v.some((x) => x !== 0)
+  return {
+    n: data.n,
+    unit: lib.kernel === 'unit',
+    allTracks: data.meanField !== 'present',
+    hasAr: maxL >= 0,
+    anyAlign,
+    active: [nz(A), nz(B), nz(C), nz(a), nz(b), nz(c2c)],
+    drag,
+    rTab,
+    hTab,
+    tab,
+    rCut,
+    exactRadial,
+  }
+}
+
+/**
+ * A model's acceleration of cell i at (x, v) among the present neighbours nb (n × 4: x, y, v_x, v_y;
+ * `on[j]` = 1 when j is present; all present when `on` is omitted). The model's mean-field
+ * normalisation is 1/N (data.meanField 'all') or 1/N_t with N_t the cells present, the focal one included.
+ */
+export function makeForce(
+  data: WsindyData,
+  w: ArrayLike<number>,
+): (i: number, x: number, y: number, vx: number, vy: number, nb: Float64Array, out: Float64Array, on?: Uint8Array) => void {
+  const { n: N, unit, allTracks, hasAr, anyAlign, drag, rTab, hTab, tab, rCut, exactRadial } = forceLaw(data, w)
   const prof = new Float64Array(6)
   const radial = (r: number) => {
     if (r >= rTab) {
@@ -279,24 +321,275 @@ export function makeForce(
 }
 
 /**
- * ΔV of model w on cell i (one independent task). Also returns the simulated velocities (L'_i × 2) and
- * whether the run stopped early (`stopAbove`; `error` is then a lower bound).
+ * The force of {@link makeForce} as the simulations evaluate it, specialised to one model: only the
+ * profiles with a non-zero coefficient are interpolated (from a table holding just those), cos θ and
+ * cos 2θ only when a term uses them, and the neighbours come as a list of present cells with their
+ * states packed (`states[o + 4q ..]` for the q-th listed cell). Every operation that reaches the result is
+ * the one makeForce performs, in the same order, so the accelerations are bit-identical.
  */
-export function validationError(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
-  const sub = o.substeps ?? 32
-  const { L, dt, velocities: V, positions: X, start, end } = data
+type SimulationKernel = (i: number, x: number, y: number, vx: number, vy: number, states: Float64Array, o: number, cells: Int32Array, out: Float64Array) => void
+
+function simulationKernel(law: ForceLaw): SimulationKernel {
+  const { n: N, unit, allTracks, hasAr, anyAlign, drag, rTab, hTab, tab, rCut, exactRadial, active } = law
+  const comps = [0, 1, 2, 3, 4, 5].filter((c) => active[c])
+  const nc = Math.max(1, comps.length)
+  const rows = tab.length / 6
+  const T = new Float64Array(rows * nc)
+  for (let k = 0; k < rows; k++) comps.forEach((c, s) => (T[k * nc + s] = tab[k * 6 + c]!))
+  const slot = (c: number) => comps.indexOf(c)
+  const sA = slot(0), sB = slot(1), sC = slot(2), sa = slot(3), sb = slot(4), sc = slot(5)
+  const n1 = nc, n2 = 2 * nc, n3 = 3 * nc
+  const dragCos = drag.some((t) => t.mode === 1)
+  const needC1 = sB >= 0 || sC >= 0 || sb >= 0 || sc >= 0 || dragCos
+  const needC2 = sC >= 0 || sc >= 0
+  const everywhere = rCut >= rTab
+  const prof = new Float64Array(6)
+  return (i, xi, yi, vxi, vyi, st, o, cells, out) => {
+    const sp = Math.sqrt(vxi * vxi + vyi * vyi)
+    let ax = 0, ay = 0, cm1 = 0, count = 0
+    const m = cells.length
+    for (let q = 0; q < m; q++) {
+      if (cells[q] === i) continue
+      count++
+      const p = o + 4 * q
+      const dx = xi - st[p]!, dy = yi - st[p + 1]!
+      const r = Math.sqrt(dx * dx + dy * dy)
+      const c1 = needC1 && sp > 0 && r > 0 ? -(vxi * dx + vyi * dy) / (sp * r) : 0
+      if (dragCos) cm1 += 1 + c1
+      if (r < rTab) {
+        if (!(r < rCut)) continue
+        const c2 = needC2 ? 2 * c1 * c1 - 1 : 0
+        const x = r / hTab
+        const k = x | 0 // = ⌊x⌋ (0 ≤ x < TABLE_NODES)
+        const u = x - k
+        const w0 = (-u * (u - 1) * (u - 2)) / 6, w1 = ((u + 1) * (u - 1) * (u - 2)) / 2, w2 = (-(u + 1) * u * (u - 2)) / 2, w3 = ((u + 1) * u * (u - 1)) / 6
+        const b = k * nc
+        if (hasAr) {
+          let f = sA >= 0 ? w0 * T[b + sA]! + w1 * T[b + n1 + sA]! + w2 * T[b + n2 + sA]! + w3 * T[b + n3 + sA]! : 0
+          if (sB >= 0) f += (w0 * T[b + sB]! + w1 * T[b + n1 + sB]! + w2 * T[b + n2 + sB]! + w3 * T[b + n3 + sB]!) * c1
+          if (sC >= 0) f += (w0 * T[b + sC]! + w1 * T[b + n1 + sC]! + w2 * T[b + n2 + sC]! + w3 * T[b + n3 + sC]!) * c2
+          if (unit) f = r > 0 ? f / r : 0
+          ax += f * dx
+          ay += f * dy
+        }
+        if (anyAlign) {
+          let g = sa >= 0 ? w0 * T[b + sa]! + w1 * T[b + n1 + sa]! + w2 * T[b + n2 + sa]! + w3 * T[b + n3 + sa]! : 0
+          if (sb >= 0) g += (w0 * T[b + sb]! + w1 * T[b + n1 + sb]! + w2 * T[b + n2 + sb]! + w3 * T[b + n3 + sb]!) * c1
+          if (sc >= 0) g += (w0 * T[b + sc]! + w1 * T[b + n1 + sc]! + w2 * T[b + n2 + sc]! + w3 * T[b + n3 + sc]!) * c2
+          ax += g * (vxi - st[p + 2]!)
+          ay += g * (vyi - st[p + 3]!)
+        }
+      } else if (everywhere && r >= rTab) {
+        // Beyond the table (a focal cell far outside the observed field): exact profiles, as makeForce.
+        const c2 = 2 * c1 * c1 - 1
+        exactRadial(r, prof)
+        if (hasAr) {
+          let f = prof[0]! + prof[1]! * c1 + prof[2]! * c2
+          if (unit) f = r > 0 ? f / r : 0
+          ax += f * dx
+          ay += f * dy
+        }
+        if (anyAlign) {
+          const g = prof[3]! + prof[4]! * c1 + prof[5]! * c2
+          ax += g * (vxi - st[p + 2]!)
+          ay += g * (vyi - st[p + 3]!)
+        }
+      }
+    }
+    const Nt = allTracks ? N : count + 1
+    ax /= Nt
+    ay /= Nt
+    if (drag.length) {
+      const m0 = count > 0 ? (2 * count) / count : 2, m1 = count > 0 ? cm1 / count : 1
+      let d = 0
+      for (const t of drag) d += t.c * (t.mode === 0 ? m0 : m1) * Math.pow(sp, t.power)
+      ax += d * vxi
+      ay += d * vyi
+    }
+    out[0] = ax
+    out[1] = ay
+  }
+}
+
+const KERNELS_KEPT = 64
+const kernelCache = new WeakMap<WsindyData, Map<string, SimulationKernel>>()
+
+/** The simulation kernel of model w (cached per data object and coefficient values; the last 64 kept). */
+function kernelFor(data: WsindyData, w: ArrayLike<number>): SimulationKernel {
+  let byModel = kernelCache.get(data)
+  if (!byModel) kernelCache.set(data, (byModel = new Map()))
+  let key = `${w.length}`
+  for (let j = 0; j < w.length; j++) if (w[j] !== 0) key += `,${j}:${w[j]}`
+  let kernel = byModel.get(key)
+  if (kernel) {
+    byModel.delete(key)
+    byModel.set(key, kernel)
+    return kernel
+  }
+  kernel = simulationKernel(forceLaw(data, w))
+  byModel.set(key, kernel)
+  if (byModel.size > KERNELS_KEPT) byModel.delete(byModel.keys().next().value!)
+  return kernel
+}
+
+/**
+ * The neighbours' states (x, y, v_x, v_y) at every Euler sub-step time of one grid interval, as
+ * {@link neighboursAt} gives them (the same expressions), listing only the cells present then. They do
+ * not depend on the focal cell or the model, so every simulation crossing the interval reads them.
+ */
+interface IntervalStates {
+  /** Per sub-step: the present cells, ascending. */
+  cells: Int32Array[]
+  /** Per sub-step: offset of its first state in `states` (4 numbers per listed cell). */
+  offsets: Int32Array
+  states: Float64Array
+}
+
+interface StateCache {
+  intervals: Map<number, IntervalStates>
+  /** Numbers held (states of all cached intervals). */
+  size: number
+}
+
+/** Sub-step states kept per data object and thread (FIFO beyond it): 2^24 numbers = 128 MiB. */
+const STATES_KEPT = 1 << 24
+const stateCaches = new WeakMap<WsindyData, Map<string, StateCache>>()
+
+/**
+ * Sub-step states of grid interval [t_k, t_{k+1}] for `sub` sub-steps, neighbours read at each sub-step's
+ * end (`atEnd`) or start (cached per data object).
+ */
+function intervalStates(data: WsindyData, tab: NeighbourTable, sub: number, atEnd: boolean, k: number): IntervalStates {
+  let bySetting = stateCaches.get(data)
+  if (!bySetting) stateCaches.set(data, (bySetting = new Map()))
+  const setting = `${sub}/${atEnd ? 'end' : 'start'}`
+  let cache = bySetting.get(setting)
+  if (!cache) bySetting.set(setting, (cache = { intervals: new Map(), size: 0 }))
+  const hit = cache.intervals.get(k)
+  if (hit) return hit
+  const { n, dt, start, end } = data
+  const listWhere = (keep: (j: number) => boolean) => {
+    const out: number[] = []
+    for (let j = 0; j < n; j++) if (keep(j)) out.push(j)
+    return Int32Array.from(out)
+  }
+  // Present at grid time kk (s = 0 in neighboursAt), and strictly inside the interval (0 < s < 1).
+  const at = (kk: number) => listWhere((j) => kk >= start[j]! && kk < end[j]!)
+  const inside = listWhere((j) => k >= start[j]! && k + 1 < end[j]!)
+  const cells: Int32Array[] = []
+  const times: { kk: number; s: number }[] = []
+  for (let s = 0; s < sub; s++) {
+    const t = atEnd ? (s + 1 < sub ? { kk: k, s: (s + 1) / sub } : { kk: k + 1, s: 0 }) : { kk: k, s: s / sub }
+    times.push(t)
+    cells.push(t.s === 0 ? at(t.kk) : inside)
+  }
+  const offsets = new Int32Array(sub)
+  let total = 0
+  cells.forEach((c, s) => {
+    offsets[s] = total
+    total += 4 * c.length
+  })
+  const states = new Float64Array(total)
+  const { y, d } = tab
+  times.forEach(({ kk, s }, q) => {
+    const list = cells[q]!
+    const o0 = kk * n * 4, o1 = (kk + 1) * n * 4
+    const s2 = s * s, s3 = s2 * s
+    const h00 = 2 * s3 - 3 * s2 + 1, h10 = (s3 - 2 * s2 + s) * dt, h01 = -2 * s3 + 3 * s2, h11 = (s3 - s2) * dt
+    let p = offsets[q]!
+    for (let e = 0; e < list.length; e++, p += 4) {
+      const g = 4 * list[e]!
+      if (s === 0) for (let c = 0; c < 4; c++) states[p + c] = y[o0 + g + c]!
+      else for (let c = 0; c < 4; c++) states[p + c] = h00 * y[o0 + g + c]! + h10 * d[o0 + g + c]! + h01 * y[o1 + g + c]! + h11 * d[o1 + g + c]!
+    }
+  })
+  const iv: IntervalStates = { cells, offsets, states }
+  cache.intervals.set(k, iv)
+  cache.size += total
+  for (const [key, old] of cache.intervals) {
+    if (cache.size <= STATES_KEPT || key === k) break
+    cache.intervals.delete(key)
+    cache.size -= old.states.length
+  }
+  return iv
+}
+
+/** Common set-up of a validation run of cell i: window, data norm, initial state. */
+function validationSetup(data: WsindyData, i: number, o: ValidationOptions) {
+  const { L, velocities: V, start, end } = data
   const a0 = start[i]!, len = end[i]! - a0
   const Lp = Math.min(len, Math.max(2, Math.floor((o.horizon ?? 0.25) * len)))
-  const cap = o.maxError ?? 1000
-  const stopAbove = o.stopAbove ?? Infinity
-  const atEnd = (o.neighbourTime ?? 'end') === 'end'
+  let den = 0
+  for (let k = 0; k < Lp; k++) for (let c = 0; c < 2; c++) den += V[(i * L + a0 + k) * 2 + c]! ** 2
+  return {
+    sub: o.substeps ?? 32,
+    cap: o.maxError ?? 1000,
+    stopAbove: o.stopAbove ?? Infinity,
+    atEnd: (o.neighbourTime ?? 'end') === 'end',
+    a0,
+    Lp,
+    den,
+  }
+}
+
+/**
+ * ΔV of model w on cell i (one independent task). Also returns the simulated velocities (L'_i × 2) and
+ * whether the run stopped early (`stopAbove`; `error` is then a lower bound).
+ *
+ * The neighbours' states at the sub-step times are computed once per grid interval and shared by every
+ * simulation that crosses it, and the force is a kernel specialised to the model (cached): the result is
+ * bit-identical to {@link validationErrorDirect}, the straightforward loop.
+ */
+export function validationError(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
+  const { sub, cap, stopAbove, atEnd, a0, Lp, den } = validationSetup(data, i, o)
+  const { L, dt, velocities: V, positions: X } = data
+  const tab = neighbourTable(data)
+  const force = kernelFor(data, w)
+  const acc = new Float64Array(2)
+  const denS = den > 0 ? den : 1
+  const o0 = (i * L + a0) * 2
+  let x = X[o0]!, y = X[o0 + 1]!, vx = V[o0]!, vy = V[o0 + 1]!
+  const vs = new Float64Array(Lp * 2)
+  vs[0] = vx
+  vs[1] = vy
+  const h = dt / sub
+  let ok = true, num = 0
+  for (let k = 1; k < Lp && ok; k++) {
+    const { cells, offsets, states } = intervalStates(data, tab, sub, atEnd, a0 + k - 1)
+    for (let s = 0; s < sub; s++) {
+      force(i, x, y, vx, vy, states, offsets[s]!, cells[s]!, acc)
+      x += h * vx
+      y += h * vy
+      vx += h * acc[0]!
+      vy += h * acc[1]!
+    }
+    if (!Number.isFinite(vx + vy + x + y) || Math.abs(vx) + Math.abs(vy) > 1e6) ok = false
+    vs[2 * k] = vx
+    vs[2 * k + 1] = vy
+    if (ok) {
+      num += (vx - V[(i * L + a0 + k) * 2]!) ** 2 + (vy - V[(i * L + a0 + k) * 2 + 1]!) ** 2
+      const lower = Math.sqrt(num / denS)
+      if (lower > stopAbove) return { error: Math.min(cap, lower), velocities: vs, stoppedEarly: true }
+    }
+  }
+  if (!ok) return { error: cap, velocities: vs, stoppedEarly: false }
+  const e = den > 0 ? Math.sqrt(num / den) : Math.sqrt(num)
+  return { error: Math.min(cap, e), velocities: vs, stoppedEarly: false }
+}
+
+/**
+ * {@link validationError} by the straightforward loop: at every sub-step every neighbour is interpolated
+ * ({@link neighboursAt}) and the model's force evaluated in full ({@link makeForce}). The reference the
+ * fast path is tested against; same result, several times slower.
+ */
+export function validationErrorDirect(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
+  const { sub, cap, stopAbove, atEnd, a0, Lp, den } = validationSetup(data, i, o)
+  const { L, dt, velocities: V, positions: X } = data
   const tab = neighbourTable(data)
   const force = makeForce(data, w)
   const nb = new Float64Array(4 * data.n)
   const on = new Uint8Array(data.n)
   const acc = new Float64Array(2)
-  let den = 0
-  for (let k = 0; k < Lp; k++) for (let c = 0; c < 2; c++) den += V[(i * L + a0 + k) * 2 + c]! ** 2
   const denS = den > 0 ? den : 1
   const o0 = (i * L + a0) * 2
   let x = X[o0]!, y = X[o0 + 1]!, vx = V[o0]!, vy = V[o0 + 1]!

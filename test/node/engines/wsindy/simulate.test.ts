@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { cells } from '../../../../src-main/engines/synth/cells'
+import { defaultLambdas, layout, learnCellModel, prepareWsindy, type TrackPanel } from '../../../../src-main/engines/wsindy'
+import { validationError, validationErrorDirect, type ValidationOptions } from '../../../../src-main/engines/wsindy/simulate'
+
+/** A copy of a complete panel in which the given cells are observed only on [a, b) (NaN elsewhere). */
+function cut(p: TrackPanel, spans: Record<number, [number, number]>): TrackPanel {
+  const positions = Float64Array.from(p.positions)
+  const start = new Int32Array(p.n), end = new Int32Array(p.n).fill(p.L)
+  for (const [key, [a, b]] of Object.entries(spans)) {
+    const i = Number(key)
+    start[i] = a
+    end[i] = b
+    for (let k = 0; k < p.L; k++) if (k < a || k >= b) positions[(i * p.L + k) * 2] = positions[(i * p.L + k) * 2 + 1] = NaN
+  }
+  return { ...p, positions, start, end }
+}
+
+describe('validation simulations: the fast path against the straightforward loop', () => {
+  // X_{A,C}, N = 24 in a box of side 0.3 (everyone interacts), L = 80; fixed (m, p) keeps the models fast.
+  // Cells 0, 4 (A: all three forces, 4 with the cos θ drag mode) and 13 (C: alignment and drag).
+  const sim = cells({ n: 24, steps: 80, species: { A: 1, C: 1 }, box: 0.3, seed: 5 })
+  const prep = { m: 8, p: 6, rFar: 0.15 }
+  const data = prepareWsindy(sim.panel, prep)
+  const J = layout(data.lib).size
+  const learned = [0, 4, 13].map((i) => learnCellModel(data, i, { lambdas: defaultLambdas(15) }).w)
+  // Every library column non-zero (all six radial profiles, cos θ and cos 2θ, both drag modes), and drag alone.
+  const dense = Float64Array.from({ length: J }, (_, j) => 0.05 * Math.sin(1.7 * j + 0.3) * (j < layout(data.lib).drag ? 1 : 0.2))
+  const dragOnly = Float64Array.from({ length: J }, (_, j) => (j === layout(data.lib).drag + 1 ? -5 : 0))
+  const models = [...learned, dense, dragOnly]
+
+  const same = (d: typeof data, w: Float64Array, i: number, o: ValidationOptions = {}) => {
+    const fast = validationError(d, w, i, o), direct = validationErrorDirect(d, w, i, o)
+    expect(fast.error).toBe(direct.error)
+    expect(fast.stoppedEarly).toBe(direct.stoppedEarly)
+    expect(Array.from(fast.velocities)).toEqual(Array.from(direct.velocities))
+    return fast
+  }
+
+  it('gives bit-identical ΔV and simulated velocities for learned, dense and drag-only models', () => {
+    // Not vacuous: the learned models have pair-force terms, and the five models give five different ΔV.
+    for (const w of learned) expect(w.some((c, j) => c !== 0 && j < layout(data.lib).drag)).toBe(true)
+    const errors = new Set<number>()
+    for (const w of models) for (const i of [0, 5, 13, 23]) errors.add(same(data, w, i).error)
+    expect(errors.size).toBe(models.length * 4)
+  })
+
+  it('is identical for the other settings: neighbours at the sub-step start, other sub-steps and horizon, early stop', () => {
+    let stopped = 0
+    for (const w of [learned[1]!, dense]) {
+      for (const i of [2, 17]) {
+        same(data, w, i, { neighbourTime: 'start' })
+        same(data, w, i, { substeps: 7, horizon: 0.6 })
+        if (same(data, w, i, { stopAbove: 0.5 * validationError(data, w, i).error }).stoppedEarly) stopped++
+      }
+    }
+    expect(stopped).toBeGreaterThan(0)
+  })
+
+  it('is identical with partial tracks (neighbours entering and leaving) and the 1/N_t mean field', () => {
+    const panel = cut(sim.panel, { 3: [10, 80], 4: [0, 20], 8: [5, 60], 11: [12, 50] })
+    for (const meanField of ['all', 'present'] as const) {
+      const d = prepareWsindy(panel, { ...prep, meanField })
+      for (const w of [learned[0]!, dense]) for (const i of [3, 8, 11, 20]) for (const neighbourTime of ['end', 'start'] as const) same(d, w, i, { neighbourTime })
+    }
+  })
+
+  it('follows the coefficient values, not the array: a model changed in place is simulated as changed', () => {
+    const w = Float64Array.from(learned[2]!)
+    const before = same(data, w, 9).error
+    w[layout(data.lib).drag]! -= 1
+    const after = same(data, w, 9).error
+    expect(after).not.toBe(before)
+  })
+})
