@@ -44,10 +44,7 @@ function solveNormal(S: Float64Array, R: Float64Array, p: number, d: number): Fl
  */
 export function fitLinear(pairs: { x: Snapshot; y: Snapshot; w: Float64Array }[], affine: boolean): Float64Array | null {
   const d = pairs[0]!.x.d
-  const p = affine ? d + 1 : d
-  const S = new Float64Array(p * p)
-  const R = new Float64Array(d * p)
-  const xt = new Float64Array(p)
+  const ne = new NormalEquations(d, affine)
   const py = new Float64Array(d)
   for (const { x, y, w } of pairs) {
     const m = y.n
@@ -60,16 +57,41 @@ export function fitLinear(pairs: { x: Snapshot; y: Snapshot; w: Float64Array }[]
         ri += wij
         for (let r = 0; r < d; r++) py[r] = py[r]! + wij * y.x[j * d + r]!
       }
-      if (ri === 0) continue
-      for (let c = 0; c < d; c++) xt[c] = x.x[i * d + c]!
-      if (affine) xt[d] = 1
-      for (let a = 0; a < p; a++) {
-        for (let b = 0; b < p; b++) S[a * p + b] = S[a * p + b]! + ri * xt[a]! * xt[b]!
-        for (let r = 0; r < d; r++) R[r * p + a] = R[r * p + a]! + py[r]! * xt[a]!
-      }
+      ne.addRow(x.x, i * d, ri, py)
     }
   }
-  return solveNormal(S, R, p, d)
+  return ne.solve()
+}
+
+/** Normal equations of the weighted least squares, accumulated one source point at a time. */
+class NormalEquations {
+  private readonly p: number
+  private readonly S: Float64Array
+  private readonly R: Float64Array
+  private readonly xt: Float64Array
+  constructor(
+    private readonly d: number,
+    private readonly affine: boolean,
+  ) {
+    this.p = affine ? d + 1 : d
+    this.S = new Float64Array(this.p * this.p)
+    this.R = new Float64Array(d * this.p)
+    this.xt = new Float64Array(this.p)
+  }
+  /** Source point x[xo .. xo + d) with total weight ri to its targets and Σ_j w_ij y_j = py. */
+  addRow(x: Float64Array, xo: number, ri: number, py: Float64Array): void {
+    if (ri === 0) return
+    const { d, p, S, R, xt } = this
+    for (let c = 0; c < d; c++) xt[c] = x[xo + c]!
+    if (this.affine) xt[d] = 1
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b < p; b++) S[a * p + b] = S[a * p + b]! + ri * xt[a]! * xt[b]!
+      for (let r = 0; r < d; r++) R[r * p + a] = R[r * p + a]! + py[r]! * xt[a]!
+    }
+  }
+  solve(): Float64Array | null {
+    return solveNormal(this.S, this.R, this.p, this.d)
+  }
 }
 
 export function updateTheta(snaps: Snapshot[], P: Stack, previous: Float64Array[], affine: boolean): Float64Array[] {
@@ -82,12 +104,9 @@ export function updateTheta(snaps: Snapshot[], P: Stack, previous: Float64Array[
 /** updateTheta on sparse plans (sparse.ts): the same weighted least squares over the supports. */
 export function updateThetaSparse(snaps: Snapshot[], P: SparseStack, previous: Float64Array[], affine: boolean): Float64Array[] {
   const d = snaps[0]!.d
-  const p = affine ? d + 1 : d
-  const xt = new Float64Array(p)
   const py = new Float64Array(d)
   return P.map((pk, k) => {
-    const S = new Float64Array(p * p)
-    const R = new Float64Array(d * p)
+    const ne = new NormalEquations(d, affine)
     pk.forEach((plan, t) => {
       const x = snaps[t]!, y = snaps[t + 1]!
       for (let i = 0; i < x.n; i++) {
@@ -100,15 +119,9 @@ export function updateThetaSparse(snaps: Snapshot[], P: SparseStack, previous: F
           const j = plan.col[q]!
           for (let r = 0; r < d; r++) py[r] = py[r]! + w * y.x[j * d + r]!
         }
-        if (ri === 0) continue
-        for (let c = 0; c < d; c++) xt[c] = x.x[i * d + c]!
-        if (affine) xt[d] = 1
-        for (let a = 0; a < p; a++) {
-          for (let b = 0; b < p; b++) S[a * p + b] = S[a * p + b]! + ri * xt[a]! * xt[b]!
-          for (let r = 0; r < d; r++) R[r * p + a] = R[r * p + a]! + py[r]! * xt[a]!
-        }
+        ne.addRow(x.x, i * d, ri, py)
       }
     })
-    return solveNormal(S, R, p, d) ?? previous[k]!
+    return ne.solve() ?? previous[k]!
   })
 }

@@ -132,6 +132,17 @@ export function invert(m: Float64Array, d: number): Float64Array | null {
   return inv
 }
 
+/** ‖y_j − p‖² for the points y (row-major, dimension d); d = 2 without the inner loop. */
+function sqDist(yx: Float64Array, j: number, p: Float64Array, d: number): number {
+  if (d === 2) {
+    const a = yx[2 * j]! - p[0]!, b = yx[2 * j + 1]! - p[1]!
+    return a * a + b * b
+  }
+  let e = 0
+  for (let c = 0; c < d; c++) e += (yx[j * d + c]! - p[c]!) ** 2
+  return e
+}
+
 function matVec(A: Float64Array, x: Float64Array, xo: number, d: number, out: Float64Array): void {
   for (let r = 0; r < d; r++) {
     let v = 0
@@ -383,29 +394,27 @@ export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, 
   }
 }
 
-/** Per transition t → t+1 the relaxed cost matrix min_k ‖x_{t+1}(j) − A_k x_t(i)‖² (row-major, x.n × y.n). */
-function relaxedCostMatrix(x: Snapshot, y: Snapshot, theta: Float64Array[], p: Float64Array): Float64Array {
+/**
+ * Per transition t → t+1 the relaxed cost matrix min_k ‖x_{t+1}(j) − A_k x_t(i)‖² (row-major,
+ * x.n × y.n), into C when given (and the minimising k into arg).
+ */
+function relaxedCostMatrix(x: Snapshot, y: Snapshot, theta: Float64Array[], p: Float64Array, C = new Float64Array(x.n * y.n), arg?: Int8Array): Float64Array {
   const d = x.d
-  const C = new Float64Array(x.n * y.n).fill(Infinity)
+  C.fill(Infinity)
   const m = y.n, yx = y.x
-  for (const A of theta)
+  theta.forEach((A, k) => {
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
       const o = i * m
-      if (d === 2) {
-        const p0 = p[0]!, p1 = p[1]!
-        for (let j = 0; j < m; j++) {
-          const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
-          const e = a * a + b * b
-          if (e < C[o + j]!) C[o + j] = e
+      for (let j = 0; j < m; j++) {
+        const e = sqDist(yx, j, p, d)
+        if (e < C[o + j]!) {
+          C[o + j] = e
+          if (arg) arg[o + j] = k
         }
-      } else
-        for (let j = 0; j < m; j++) {
-          let e = 0
-          for (let r = 0; r < d; r++) e += (yx[j * d + r]! - p[r]!) ** 2
-          if (e < C[o + j]!) C[o + j] = e
-        }
+      }
     }
+  })
   return C
 }
 
@@ -487,16 +496,9 @@ function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase:
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
       bestR.fill(Infinity)
-      const p0 = p[0]!, p1 = d === 2 ? p[1]! : 0, yx = y.x
+      const yx = y.x
       for (let j = 0; j < y.n; j++) {
-        let e: number
-        if (d === 2) {
-          const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
-          e = a * a + b * b
-        } else {
-          e = 0
-          for (let c = 0; c < d; c++) e += (yx[j * d + c]! - p[c]!) ** 2
-        }
+        const e = sqDist(yx, j, p, d)
         if (e >= bestR[rowPairs - 1]!) continue
         let q = rowPairs - 1
         while (q > 0 && bestR[q - 1]! > e) (bestR[q] = bestR[q - 1]!), (bestJ[q] = bestJ[q - 1]!), q--
@@ -740,28 +742,8 @@ export function relaxedBcd(snaps: Snapshot[], weights: Float64Array[], theta0: F
     let cost = 0
     for (let t = 0; t + 1 < snaps.length; t++) {
       const x = snaps[t]!, y = snaps[t + 1]!
-      const C = Cbuf.subarray(0, x.n * y.n).fill(Infinity)
       const arg = argBuf.subarray(0, x.n * y.n).fill(0)
-      const m = y.n, yx = y.x
-      theta.forEach((A, k) => {
-        for (let i = 0; i < x.n; i++) {
-          matVec(A, x.x, i * d, d, p)
-          const o = i * m
-          if (d === 2) {
-            const p0 = p[0]!, p1 = p[1]!
-            for (let j = 0; j < m; j++) {
-              const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
-              const e = a * a + b * b
-              if (e < C[o + j]!) (C[o + j] = e), (arg[o + j] = k)
-            }
-          } else
-            for (let j = 0; j < m; j++) {
-              let e = 0
-              for (let r = 0; r < d; r++) e += (yx[j * d + r]! - p[r]!) ** 2
-              if (e < C[o + j]!) (C[o + j] = e), (arg[o + j] = k)
-            }
-        }
-      })
+      const C = relaxedCostMatrix(x, y, theta, p, Cbuf.subarray(0, x.n * y.n), arg)
       const ot = transitionPlan(C, weights[t]!, weights[t + 1]!, warm[t])
       warm[t] = ot.v
       cost += ot.cost

@@ -3,11 +3,11 @@ import { checkAborted, type EngineContext } from '../common/context'
 import { createRng } from '../stats/random'
 import { costStack, objective, type Stack } from './costs'
 import { updateTheta, updateThetaSparse } from './dynamics'
-import { sparseLabels, sparseObjective, sparsePlans, type SparseStack, type SparseState } from './sparse'
+import { sparseObjective, sparsePlans, type SparseStack, type SparseState } from './sparse'
 import { KdTree } from '../knn/index'
 import { entropicPlans } from './entropic'
 import { restrictedPlans } from './restricted'
-import { labelsFromPlans } from './labels'
+import { labelsFromPlans, labelsFromSparsePlans } from './labels'
 import { hypothesisSeeds, peel, relaxedBcd, swapSearch } from './hypotheses'
 import type { EnsembleConfig, EnsembleProblem, EnsembleRestart, EnsembleResult, Snapshot } from './types'
 
@@ -227,7 +227,7 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     ctx?.onProgress?.({ fraction: (r + 1) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `best objective ${best.obj.toPrecision(6)}`, loss: best.obj })
   }
   const b = best!
-  const { labels, confidence, ensembleMass } = neighbours > 0 ? sparseLabels(b.Psp, N) : labelsFromPlans(b.P, N)
+  const { labels, confidence, ensembleMass } = neighbours > 0 ? labelsFromSparsePlans(b.Psp, N) : labelsFromPlans(b.P, N)
   return {
     theta: b.theta,
     objective: b.obj,
