@@ -33,16 +33,22 @@
  * Boids also gets the constant-velocity baseline (last training snapshot moved on with its measured
  * velocities), which the issue asks for beside "no motion".
  *
+ * 5. Time per training step vs batch size (issue 8, `--only=step`; see {@link stepTimes}), to compare
+ *    with the PyTorch step of bench/reference/wlm_step_torch.py on the same CPU.
+ *
  *   node --import tsx bench/wlm.ts [--quick] [--only=sde,boids,ocean,eb] [--lr=X] [--epochs=SCALE]
+ *   node --import tsx bench/wlm.ts --only=step [--batches=256,1024,4096] [--step.arch=32,2,1,64]
+ *     [--step.marginals=4] [--step.substeps=1] [--step.warmup=2] [--step.repeats=5] [--step.blur=0.37]
  *     GF-SDE experiment knobs: --sde.variants=unpaired,paired --sde.hidden= --sde.heads= --sde.layers=
  *     --sde.ff= --sde.batch= --sde.epochs= --sde.lr= --sde.wd= --sde.emaWarmup= --sde.seed= --sde.groupSize=
  *     --sde.evalStep= and early stopping --sde.split=rows|last --sde.valFraction= --sde.valEvery=
  *     --sde.patience= --sde.valStep= (see Experiment.split)
  */
 import { readFileSync, existsSync } from 'node:fs'
-import { initBackend } from '../src-main/compute/backend'
+import { execFileSync } from 'node:child_process'
+import { initBackend, tf } from '../src-main/compute/backend'
 import { forecast, interpolateHeldOut, trainWlm, type WlmTrainConfig } from '../src-main/engines/wlm/index'
-import { emd } from '../src-main/engines/ot/index'
+import { emd, sinkhornDivergenceWithReport } from '../src-main/engines/ot/index'
 import { bw2, gaussianFit } from '../src-main/engines/metrics/index'
 import type { PointCloud } from '../src-main/engines/ot/types'
 import { gradientFlowSde } from '../src-main/engines/synth/sde'
@@ -328,6 +334,116 @@ export async function run(opts: { quick?: boolean; only?: string[]; lr?: number;
   }
 }
 
+/** Settings of the per-step timing (`--only=step`); the PyTorch script takes the same ones. */
+export interface StepOptions {
+  /** Particles per batch B, one child process each. @default [256, 1024, 4096] */
+  batches?: number[]
+  /** H / heads / layers / FF. @default the GF-SDE bench's 32 / 2 / 1 / 64 */
+  arch?: { hidden: number; heads: number; layers: number; ff: number }
+  /** Marginals k in every timed step (the roll-out horizon; fixed, see stepChild). @default 4 */
+  marginals?: number
+  /** Integrator steps per marginal gap. @default 1 */
+  substeps?: number
+  /** Untimed steps first, then timed steps (median reported). @default 2, 5 */
+  warmup?: number
+  repeats?: number
+  /** Sinkhorn blur (ε = blur², p = 2); about the GF-SDE data's own estimate (0.5 × median distance). @default 0.37 */
+  blur?: number
+}
+
+const STEP_DEFAULTS = { batches: [256, 1024, 4096], arch: { hidden: 32, heads: 2, layers: 1, ff: 64 }, marginals: 4, substeps: 1, warmup: 2, repeats: 5, blur: 0.37 }
+
+/**
+ * A seed whose first `epochs` training steps all draw the horizon k = `maxHorizon`, by replaying
+ * the order of train.ts's `drawBatch` (k, then the μ_0 rows, then the rows of each target; the
+ * order `resume` relies on) on createRng(seed + 1) — with `blur` given, nothing else draws first.
+ * So every timed step does the same work: the full roll-out over k marginals.
+ */
+function seedWithFullHorizon(maxHorizon: number, epochs: number, n: number): number {
+  for (let seed = 0; ; seed++) {
+    const rng = createRng(seed + 1)
+    let e = 0
+    for (; e < epochs; e++) {
+      const k = 1 + rng.int(maxHorizon)
+      if (k !== maxHorizon) break
+      for (let m = 0; m <= k; m++) rng.permutation(n)
+    }
+    if (e === epochs) return seed
+  }
+}
+
+/**
+ * One batch size, in this process: `warmup + repeats` steps of trainWlm on the quadratic GF-SDE
+ * (unpaired, B points per snapshot, snapshots 0…k at dt 0.01) with the GF-SDE bench's settings
+ * (learnable friction γ₀ 1000, lr 1e-2 for ρ; AdamW lr 3e-3, wd 1e-4, clip 10; EMA warm-up 3;
+ * v_0 = 0; 'reference' scheme; Sinkhorn p 2, scaling 0.7, ≤ 30 iterations at the target ε, tol 1e-2
+ * checked every 5). A step is the time between two progress reports (progressEvery 1).
+ */
+async function stepChild(B: number, o: typeof STEP_DEFAULTS): Promise<Row> {
+  const info = await initBackend({ prefer: 'wasm' })
+  const k = o.marginals
+  const epochs = o.warmup + o.repeats
+  const data = gradientFlowSde({ potential: 'poly', n: B, steps: k, seed: 1, independent: true })
+  const seed = seedWithFullHorizon(k, epochs, B)
+  const sinkhorn = { scaling: 0.7, maxIter: 30, tol: 1e-2, checkEvery: 5 }
+  const stamps: number[] = [performance.now()]
+  const res = await trainWlm({ snapshots: data.snapshots, times: data.times }, {
+    architecture: o.arch, epochs, lr: 3e-3, weightDecay: 1e-4, emaWarmup: 3, learnFriction: true, friction: 1000, frictionLr: 1e-2,
+    initialVelocity: 'zero', p: 2, blur: o.blur, batchSize: B, substeps: o.substeps, maxHorizon: k, sinkhorn, seed, progressEvery: 1,
+  }, { onProgress: () => stamps.push(performance.now()) })
+  const steps = stamps.slice(1).map((t, i) => t - stamps[i]!).slice(o.warmup)
+  // The untrained model exerts no force (zero output layer) and v_0 = 0, so the first step's loss is
+  // the mean of S_ε(μ_0, μ_m) over m = 1…k: checks that the step had the full horizon.
+  const cloud = (c: PointCloud) => tf.tensor2d(Float32Array.from(c.data), [c.n, c.d])
+  const cfg = { p: 2 as const, blur: o.blur, ...sinkhorn }
+  const checks = tf.tidy(() => data.snapshots.slice(1).map((c) => {
+    const r = sinkhornDivergenceWithReport(cloud(data.snapshots[0]!), cloud(c), cfg)
+    return { value: r.value.dataSync()[0]!, iterations: r.report.iterations, anneal: r.report.epsSchedule.length - 1 }
+  }))
+  const expected = checks.reduce((s, c) => s + c.value, 0) / k
+  if (!(Math.abs(res.lossHistory[0]! - expected) <= 1e-3 * Math.abs(expected))) {
+    throw new Error(`step bench: first loss ${res.lossHistory[0]} is not the full-horizon loss ${expected}`)
+  }
+  res.model.dispose()
+  const sorted = [...steps].sort((a, b) => a - b)
+  const med = sorted.length % 2 ? sorted[sorted.length >> 1]! : 0.5 * (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!)
+  return {
+    batch: B,
+    'ms/step (median)': +med.toFixed(1),
+    'ms/step min–max': `${sorted[0]!.toFixed(0)}–${sorted.at(-1)!.toFixed(0)}`,
+    'peak RSS MB': Math.round(process.resourceUsage().maxRSS / 1024),
+    arch: `${o.arch.hidden}/${o.arch.heads}/${o.arch.layers}/${o.arch.ff}`,
+    marginals: k,
+    substeps: o.substeps,
+    'force evals': k * o.substeps + 1,
+    'sinkhorn iters (anneal + target)': checks.map((c) => `${c.anneal}+${c.iterations - c.anneal}`).join(' '),
+    backend: info.detail,
+    seed,
+  }
+}
+
+/**
+ * Issue 8: time per training step vs particles per batch, each batch size in a fresh process (the
+ * wasm heap only grows, and the peak RSS is then that batch size's). A step = roll-out over k
+ * marginals (k·substeps + 1 force evaluations, each a forward + backward pass of the network, kept
+ * for the reverse pass) + k Sinkhorn divergences + the backward pass + AdamW, EMA.
+ */
+export function stepTimes(opts: StepOptions = {}): Row[] {
+  const o = { ...STEP_DEFAULTS, ...opts }
+  return o.batches.map((B) => {
+    const args = [...process.execArgv, process.argv[1]!, `--step.child=${B}`, `--step.json=${JSON.stringify({ ...o, batches: [B] })}`]
+    try {
+      const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'] })
+      return JSON.parse(out.trim().split('\n').at(-1)!) as Row
+    } catch (err) {
+      const e = err as { stderr?: string; message: string }
+      // the wasm module prints its whole minified source with an uncaught error: keep the short error lines
+      const lines = (e.stderr ?? e.message).split('\n').filter((l) => l.length < 300 && /error|abort|memory/i.test(l))
+      return { batch: B, error: lines.slice(0, 2).join(' / ') || e.message.slice(0, 200) }
+    }
+  })
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1]
   const sde: Record<string, unknown> = {}
@@ -335,7 +451,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const m = /^--sde\.(\w+)=(.*)$/.exec(a)
     if (m) sde[m[1]!] = m[1] === 'variants' ? m[2]!.split(',') : m[1] === 'split' ? m[2] : Number(m[2])
   }
-  run({ quick: process.argv.includes('--quick'), only: arg('only')?.split(','), lr: arg('lr') ? Number(arg('lr')) : undefined, epochScale: arg('epochs') ? Number(arg('epochs')) : undefined, sde }).then((r) => {
+  const child = arg('step.child')
+  const stepJson = process.argv.find((a) => a.startsWith('--step.json='))?.slice('--step.json='.length)
+  if (child && stepJson) {
+    // one batch size of `--only=step`, in its own process (stepTimes)
+    void stepChild(Number(child), { ...STEP_DEFAULTS, ...(JSON.parse(stepJson) as StepOptions) }).then((r) => console.log(JSON.stringify(r)))
+  } else if (arg('only') === 'step') {
+    const num = (k: string) => (arg(`step.${k}`) ? Number(arg(`step.${k}`)) : undefined)
+    const a = arg('step.arch')?.split(',').map(Number)
+    const o: StepOptions = {
+      batches: arg('batches')?.split(',').map(Number),
+      arch: a ? { hidden: a[0]!, heads: a[1]!, layers: a[2]!, ff: a[3]! } : undefined,
+      marginals: num('marginals'), substeps: num('substeps'), warmup: num('warmup'), repeats: num('repeats'), blur: num('blur'),
+    }
+    for (const k of Object.keys(o) as (keyof StepOptions)[]) if (o[k] === undefined) delete o[k]
+    console.table(stepTimes(o))
+  } else run({ quick: process.argv.includes('--quick'), only: arg('only')?.split(','), lr: arg('lr') ? Number(arg('lr')) : undefined, epochScale: arg('epochs') ? Number(arg('epochs')) : undefined, sde }).then((r) => {
     console.table(r.rows)
     if (r.notes) console.log(r.notes)
   })

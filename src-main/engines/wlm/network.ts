@@ -12,9 +12,10 @@
  * The energy is permutation-invariant (attention is equivariant, the sum invariant).
  *
  * Deviations from the reference, all for second-order autodiff on tfjs (ops.ts): GELU is the erf
- * form (PyTorch's default too), softmax is built on `exp2`, and the time embedding uses GELU
- * instead of SiLU (tfjs's sigmoid has a wrong second derivative). Dropout is not implemented
- * (the reference uses 0 except on EB).
+ * form (PyTorch's default too), softmax is a custom op whose gradient recomputes it from its input,
+ * and the time embedding uses GELU instead of SiLU (tfjs's sigmoid has a wrong second derivative).
+ * Dropout is not implemented (the reference uses 0 except on EB). Products are `matMul2` (ops.ts),
+ * one head at a time: tfjs-wasm's fast kernel only takes untransposed rank-2 products (issue 8).
  *
  * Initialisation as PyTorch's nn.Linear: W, b ~ U(−1/√fan_in, 1/√fan_in), seeded; LayerNorm γ = 1, β = 0;
  * the output layer at zero unless `zeroInitOutput` is false.
@@ -22,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { invalidInput } from '@shared/errors'
 import type { Rng } from '../stats/random'
-import { gelu, layerNorm, linear, softmax } from './ops'
+import { gelu, layerNorm, linear, matMul2, softmax } from './ops'
 
 /** Architecture of U_θ. Defaults are CPU-sized; the paper's are H 64, heads 4, layers 4, ff 512 (peers.md §2.4). */
 export interface WlmArchitecture {
@@ -108,17 +109,20 @@ function P(params: Params, name: string): tf.Tensor {
   return t
 }
 
+/**
+ * Self-attention over the N particles, one head at a time on rank-2 tensors (matMul2: the fast
+ * wasm product in the forward and every backward pass); the 1/√d_h scale is applied to the
+ * queries ([N, d_h]) rather than to the scores ([N, N]).
+ */
 function multiHeadAttention(params: Params, pre: string, x: tf.Tensor2D, heads: number): tf.Tensor2D {
-  const [N, H] = x.shape
+  const H = x.shape[1]
   const dh = H / heads
-  const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [N, heads, dh]), [1, 0, 2]) as tf.Tensor3D // [heads, N, dh]
-  const q = split(linear(x, P(params, `${pre}.q.w`), P(params, `${pre}.q.b`)))
+  const split = (t: tf.Tensor2D) => (heads === 1 ? [t] : (tf.split(t, heads, 1) as tf.Tensor2D[])) // heads × [N, dh]
+  const q = split(tf.mul(linear(x, P(params, `${pre}.q.w`), P(params, `${pre}.q.b`)), 1 / Math.sqrt(dh)) as tf.Tensor2D)
   const k = split(linear(x, P(params, `${pre}.k.w`), P(params, `${pre}.k.b`)))
   const v = split(linear(x, P(params, `${pre}.v.w`), P(params, `${pre}.v.b`)))
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)) // [heads, N, N]
-  const att = softmax(scores) as tf.Tensor3D
-  const o = tf.reshape(tf.transpose(tf.matMul(att, v), [1, 0, 2]), [N, H]) as tf.Tensor2D
-  return linear(o, P(params, `${pre}.o.w`), P(params, `${pre}.o.b`))
+  const o = q.map((qh, h) => matMul2(softmax(matMul2(qh, tf.transpose(k[h]!) as tf.Tensor2D)) as tf.Tensor2D, v[h]!))
+  return linear(heads === 1 ? o[0]! : (tf.concat(o, 1) as tf.Tensor2D), P(params, `${pre}.o.w`), P(params, `${pre}.o.b`))
 }
 
 /** Per-particle energies ψ_i(X) for x [N, D] at time t → [N]. Differentiable (twice) in x and the parameters. */

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../../src-main/compute/backend'
-import { exp2, gelu, layerNorm, softmax } from '../../../../src-main/engines/wlm/ops'
+import { exp2, gelu, layerNorm, matMul2, softmax } from '../../../../src-main/engines/wlm/ops'
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' })
@@ -59,5 +59,53 @@ describe('twice-differentiable ops', () => {
     const fd = tf.tidy(() => (g(tf.scalar(th0 + h)).dataSync()[0]! - g(tf.scalar(th0 - h)).dataSync()[0]!) / (2 * h))
     expect(Math.abs(auto - fd)).toBeLessThan(2e-3 * Math.max(1, Math.abs(fd)))
     // the native ops fail this check on tfjs 4.22 (reported, not asserted: a fixed tfjs must not break the suite)
+  })
+
+  it('matMul2 equals tf.matMul in value and in first, second and third derivatives (both transpose choices)', () => {
+    // tf.matMul's own gradients recompute from the inputs, so they are exact to any order: the reference.
+    // Shapes [n, k]·[k, m] with k small (attention scores) and with n = k large (attention × values)
+    // take the two branches of matMul2's gradient (transpose an operand, or dy and the result).
+    for (const [n, k, m] of [[7, 2, 7], [7, 7, 2], [3, 4, 5]] as const) {
+      tf.tidy(() => {
+        const a0 = tf.randomNormal([n, k], 0, 1, 'float32', 1) as tf.Tensor2D, b0 = tf.randomNormal([k, m], 0, 1, 'float32', 2) as tf.Tensor2D
+        const w = tf.randomNormal([n, m], 0, 1, 'float32', 3)
+        const run = (mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) => {
+          // E = Σ w ⊙ gelu(a·b)²; g = ∂E/∂a; h = ∂/∂b Σ g²; third = ∂/∂a Σ h²
+          const E = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(w, tf.square(gelu(mm(a as tf.Tensor2D, b as tf.Tensor2D)))))
+          const g = (a: tf.Tensor, b: tf.Tensor) => tf.grad((aa: tf.Tensor) => E(aa, b) as tf.Scalar)(a)
+          const h = (a: tf.Tensor, b: tf.Tensor) => tf.grad((bb: tf.Tensor) => tf.sum(tf.square(g(a, bb))) as tf.Scalar)(b)
+          const third = tf.grad((aa: tf.Tensor) => tf.sum(tf.square(h(aa, b0))) as tf.Scalar)(a0)
+          return [mm(a0, b0), g(a0, b0), h(a0, b0), third].map((t) => Array.from(t.dataSync()))
+        }
+        const got = run(matMul2), want = run((a, b) => tf.matMul(a, b))
+        got.forEach((v, i) => {
+          const scale = Math.max(1, ...want[i]!.map(Math.abs))
+          v.forEach((x, j) => expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-4 * scale))
+        })
+      })
+    }
+  })
+
+  it('softmax (one custom op) equals the composition exp2(s) / Σ exp2(s) to the third derivative', () => {
+    // The composition is exact to any order (exp2, sum, div recompute from their inputs); unshifted
+    // here (softmax is shift-invariant, and the scores are small).
+    const ref = (s: tf.Tensor) => {
+      const e = exp2(s)
+      return tf.div(e, tf.sum(e, -1, true))
+    }
+    tf.tidy(() => {
+      const s0 = tf.randomNormal([4, 6], 0, 2, 'float32', 5), w = tf.randomNormal([4, 6], 0, 1, 'float32', 6)
+      const run = (sm: (s: tf.Tensor) => tf.Tensor) => {
+        const g = (s: tf.Tensor) => tf.grad((ss: tf.Tensor) => tf.sum(tf.mul(w, tf.square(sm(ss)))) as tf.Scalar)(s)
+        const h = (s: tf.Tensor) => tf.grad((ss: tf.Tensor) => tf.sum(tf.mul(w, tf.square(g(ss)))) as tf.Scalar)(s)
+        const third = tf.grad((ss: tf.Tensor) => tf.sum(tf.square(h(ss))) as tf.Scalar)(s0)
+        return [sm(s0), g(s0), h(s0), third].map((t) => Array.from(t.dataSync()))
+      }
+      const got = run(softmax), want = run(ref)
+      got.forEach((v, i) => {
+        const scale = Math.max(1, ...want[i]!.map(Math.abs))
+        v.forEach((x, j) => expect(Math.abs(x - want[i]![j]!)).toBeLessThan(1e-4 * scale))
+      })
+    })
   })
 })
