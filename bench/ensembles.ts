@@ -46,7 +46,8 @@ export async function run(opts: { quick?: boolean; draws?: number; restarts?: nu
   }
   // Entropic mode at scale (issue 5: 10,000 particles per time point, K = 3, 5 time points, under
   // 2 minutes; labels against the exact mode where both run): POPDYN_BENCH_ENTROPIC=N1,N2,…
-  // (particles per time point, split 20/30/50 %), σ² = POPDYN_BENCH_ENTROPIC_NOISE (default 1e-3).
+  // (particles per time point, split 20/30/50 %), σ² = POPDYN_BENCH_ENTROPIC_NOISE (default 1e-3),
+  // epsRelative = POPDYN_BENCH_EPS (default: the engine's).
   for (const total of (process.env.POPDYN_BENCH_ENTROPIC ?? '').split(',').filter(Boolean).map(Number)) {
     const s2 = Number(process.env.POPDYN_BENCH_ENTROPIC_NOISE ?? 1e-3)
     const data = linearEnsembles({ sizes: [0.2, 0.3, 0.5].map((f) => Math.round(f * total)), times: 5, noiseVariance: s2, seed: 1001 })
@@ -55,7 +56,8 @@ export async function run(opts: { quick?: boolean; draws?: number; restarts?: nu
     const labels: Int32Array[][] = []
     for (const solver of modes) {
       const t0 = performance.now()
-      const r = await separateEnsembles(problem, { solver, seed: 1, maxIter }, process.env.POPDYN_BENCH_LOG ? { onProgress: (p) => console.error(`${((performance.now() - t0) / 1000).toFixed(1)} s ${p.stage}: ${p.message ?? ''}`) } : undefined)
+      const eps = process.env.POPDYN_BENCH_EPS ? { epsRelative: Number(process.env.POPDYN_BENCH_EPS) } : {}
+      const r = await separateEnsembles(problem, { solver, seed: 1, maxIter, ...eps }, process.env.POPDYN_BENCH_LOG ? { onProgress: (p) => console.error(`${((performance.now() - t0) / 1000).toFixed(1)} s ${p.stage}: ${p.message ?? ''}`) } : undefined)
       const secs = (performance.now() - t0) / 1000
       const perm = matchEnsembles(r.theta, data.A)
       labels.push(r.labels.map((l) => Int32Array.from(l, (k) => perm.indexOf(k))))
@@ -65,6 +67,7 @@ export async function run(opts: { quick?: boolean; draws?: number; restarts?: nu
         labels[1]!.forEach((l, t) => l.forEach((k, i) => (all++, (same += +(k === labels[0]![t]![i])))))
         agree = (same / all).toFixed(4)
       }
+      if (process.env.POPDYN_BENCH_LOG) console.error(`${solver}, ${total} per time point: ${secs.toFixed(1)} s, error ${relativeParameterError(r.theta, data.A, perm).toExponential(2)}, labels ${labelAccuracy(r.labels, data.labels, perm).toFixed(4)}${agree ? `, labels = exact's on ${agree}` : ''}`)
       rows.push({ 'σ²': s2, draws: 1, 'ours: rel. error': relativeParameterError(r.theta, data.A, perm).toExponential(2), 'ours: labels correct': labelAccuracy(r.labels, data.labels, perm).toFixed(4), 'oracle: rel. error': relativeParameterError(oracle(data.trajectories, 2, data.particleLabels, 3), data.A).toExponential(2), 's per run (median)': secs, mode: `${solver}, ${total} per time point${agree ? `, labels = exact's on ${agree}` : ''}`, solver: r.solverReason })
     }
   }

@@ -19,7 +19,7 @@ export const EnsembleParams = z
     /** @default 1e-7 */
     tol: z.number().positive().default(1e-7).describe('stop when the relative objective decrease falls below this'),
     /** @default 1e-3 */
-    epsRelative: z.number().positive().default(1e-3).describe('entropic mode: regularisation relative to the mean cost'),
+    epsRelative: z.number().positive().default(2e-5).describe('entropic mode: regularisation relative to the mean cost (smaller: sharper plans, more sweeps)'),
     /** @default 'auto' */
     entropicNeighbours: z
       .union([z.literal('auto'), z.number().int().min(0).max(1000)])

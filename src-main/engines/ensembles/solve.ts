@@ -18,7 +18,7 @@ export const ENSEMBLE_DEFAULTS: Required<Omit<EnsembleConfig, 'init'>> = {
   exactMaxVariables: 1_000_000,
   tol: 1e-7,
   maxIter: 100,
-  epsRelative: 1e-3,
+  epsRelative: 2e-5,
   marginalTol: 1e-6,
   maxSweeps: 2000,
   entropicNeighbours: 'auto',
