@@ -3,7 +3,7 @@ import { checkAborted, type EngineContext } from '../common/context'
 import { createRng } from '../stats/random'
 import { costStack, objective, type Stack } from './costs'
 import { updateTheta, updateThetaSparse } from './dynamics'
-import { sparseObjective, sparsePlans, type SparseStack, type SparseState } from './sparse'
+import { sparseObjective, sparsePlans, type SparseStack } from './sparse'
 import { KdTree } from '../knn/index'
 import { entropicPlans } from './entropic'
 import { restrictedPlans } from './restricted'
@@ -169,7 +169,6 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     const trace: number[] = []
     let P: Stack = []
     let Psp: SparseStack = []
-    let state: SparseState | undefined
     let columnSet: Uint8Array | undefined
     let converged = false
     // Exact mode: while θ moves, each plan step runs at most lpRounds pricing rounds (still a
@@ -183,10 +182,9 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
       let obj: number
       if (neighbours > 0) {
         const onSweeps = (message: string) => ctx?.onProgress?.({ fraction: (r + Math.min(1, it / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, ${message}` })
-        const e = sparsePlans(snaps, weights, theta, trees, { ...sparseOptions, epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, warm: state, onSweeps })
+        const e = sparsePlans(snaps, weights, theta, trees, { ...sparseOptions, epsRelative: cfg.epsRelative, marginalTol: cfg.marginalTol, maxSweeps: cfg.maxSweeps, onSweeps })
         if (!e.converged && e.marginalError > 1e-2) throw entropicFailure(e, cfg.epsRelative, `or entropicNeighbours (now ${neighbours})`)
         Psp = e.P
-        state = e.state
         theta = updateThetaSparse(snaps, Psp, theta, cfg.affine)
         obj = sparseObjective(snaps, theta, Psp, cfg.affine)
       } else {

@@ -13,9 +13,9 @@
  * weight exp(−C/ε) of a pair farther than `neighbours` others: the truncation keeps the plans
  * sharp and the memory O(K·T·N·neighbours).
  *
- * Between block-coordinate iterations the log-potentials carry over (they live on points, not on
- * pairs), so after the first plan step the projections start at the final ε from the previous
- * potentials instead of running the ε-scaling again.
+ * Every plan step runs the whole ε-scaling: potentials carried over from the previous θ (they live
+ * on points, so they would fit a new support) were tried and made the descent diverge at small ε
+ * (2000 sweeps at the final ε from them did not reach the marginals; from the scaling 3,500 did).
  */
 import { checkAborted, type EngineContext } from '../common/context'
 import { KdTree } from '../knn/index'
@@ -117,8 +117,6 @@ export interface ProjectionOptions {
   epsRelative: number
   marginalTol: number
   maxSweeps: number
-  /** Potentials of the previous plan step: skip the ε-scaling and start from them. */
-  warm?: SparseState
   ctx?: EngineContext
   /** Called every 10 sweeps with a one-line state (ε stage, sweeps, marginal error). */
   onSweeps?: (message: string) => void
@@ -145,8 +143,8 @@ export function sparsePlans(snaps: Snapshot[], weights: Float64Array[], theta: F
 
 /**
  * The iterated KL projections (module comment of entropic.ts) of the plans on their supports: ε
- * from `scale` (the mean cost) down to epsRelative × scale in steps of 0.3 (or at the final ε from
- * `warm`), returning each entry's plan value.
+ * from `scale` (the mean cost) down to epsRelative × scale in steps of 0.3, returning each entry's
+ * plan value.
  */
 export function klProjections(
   sup: Support[][],
@@ -161,13 +159,11 @@ export function klProjections(
   const scale = meanCost > 0 ? meanCost : 1
   const epsFinal = Math.max(o.epsRelative * scale, 1e-300)
   const stages: number[] = []
-  if (!o.warm) for (let e = Math.max(scale, cmax / 50); e > epsFinal; e *= 0.3) stages.push(e)
+  for (let e = Math.max(scale, cmax / 50); e > epsFinal; e *= 0.3) stages.push(e)
   stages.push(epsFinal)
 
-  const alpha = o.warm ? o.warm.alpha.map((ak) => ak.map((a) => Float64Array.from(a))) : sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
-  const beta = o.warm ? o.warm.beta.map((bk) => bk.map((b) => Float64Array.from(b))) : sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
-  // A potential of −∞ (a point that lost all mass in an ensemble) restarts at 0 on a new support.
-  for (const x of [...alpha.flat(), ...beta.flat()]) for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) x[i] = 0
+  const alpha = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!)))
+  const beta = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!)))
   const u = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t]!).fill(1)))
   const v = sup.map(() => Array.from({ length: T }, (_, t) => new Float64Array(N[t + 1]!).fill(1)))
   const G = sup.map((sk) => sk.map((s) => new Float64Array(s.cost.length)))
