@@ -22,8 +22,9 @@
  *   an integer: (K u_i v_j)^r) — products, no exponential; only entering pairs are exponentiated;
  * - otherwise by a full n·m scan (partial sums of ‖x − y‖² cut most pairs early).
  * While the kernel is dense (ε-scaling stages with ≥ 25% of the pairs active) it is kept as a
- * row-major float32 n×m matrix (4 bytes per pair, products at ε changes); the target ε always
- * uses the exact float64 CSR kernel. If the candidate list would exceed `maxEntries` (and the
+ * row-major float32 n×m matrix (4 bytes per pair, products at ε changes; built from squared
+ * distances computed once per solve, a symmetric problem's as a mirrored upper triangle); the
+ * target ε always uses the exact float64 CSR kernel. If the candidate list would exceed `maxEntries` (and the
  * dense matrix 5·maxEntries), a stage runs in plain log domain (n·m exponentials per half-step,
  * no storage) and retries the kernel every few steps. Since ε only decreases, the support
  * shrinks along the schedule: at small ε an iteration costs O(nnz) ≪ O(n·m).
@@ -53,6 +54,8 @@ const U_LO = Math.exp(-TAU)
 const RETRY_EVERY = 4
 /** Dense (float32, all pairs) storage while at least this fraction of the pairs is active. */
 const DENSE_MIN = 0.25
+/** Most pairs whose squared distances are kept for the dense stages (8 bytes each: 32 MiB). */
+const SQ_CACHE_MAX = 2 ** 22
 /** Largest exponent whose exponential fits float32, and that value. */
 const F32_LOG_MAX = 88
 const F32_MAX = 3.4e38
@@ -150,6 +153,10 @@ class Problem {
   /** Cached Kᵀ(a∘u) [m] (xy) or K(a∘u) [n] (sym); in log mode the next soft-min. Valid until u, F, G or ε change. */
   private cache: Float64Array | null = null
   private sinceRetry = 0
+  /** Expected candidate count of the next scan (from the last dense kernel), 0 if unknown. */
+  private capacityHint = 0
+  /** All squared distances while dense kernels may be built (n·m ≤ SQ_CACHE_MAX), else null. */
+  private sqCache: Float64Array | null = null
   private readonly wq: Float64Array
   private readonly wp: Float64Array
   private readonly tbuf: Float64Array
@@ -298,9 +305,12 @@ class Problem {
     const { F, G, row, col, cst } = this
     const inv = 1 / this.eps
     const arow = this.arow
-    let cap = Math.max(this.acol.length, 16)
-    let acol = this.acol.length ? this.acol : new Int32Array(cap)
-    let val = this.val.length ? this.val : new Float64Array(cap)
+    let cap = Math.max(this.acol.length, 16, Math.min(row[this.n]!, this.capacityHint))
+    let acol = this.acol.length >= cap ? this.acol : new Int32Array(cap)
+    let val = this.val.length >= cap ? this.val : new Float64Array(cap)
+    // Symmetric problem: z_ij = z_ji bit for bit, so a pair below the diagonal whose mirror image
+    // is active takes its value; next[j] walks row j's entries right of the diagonal.
+    const next = this.sym ? new Int32Array(this.n) : null
     let w = 0
     for (let i = 0; i < this.n; i++) {
       arow[i] = w
@@ -308,16 +318,31 @@ class Problem {
       const end = row[i + 1]!
       for (let k = row[i]!; k < end; k++) {
         const j = col[k]!
-        const z = (fi + G[j]! - cst[k]!) * inv
-        if (z > -THETA) {
-          if (w === cap) {
-            cap *= 2
-            acol = grown(acol, cap)
-            val = grown(val, cap)
-          }
-          acol[w] = j
-          val[w++] = Math.exp(z)
+        let v = -1
+        if (next && j < i) {
+          let q = next[j]!
+          const qEnd = arow[j + 1]!
+          while (q < qEnd && acol[q]! < i) q++
+          next[j] = q
+          if (q < qEnd && acol[q] === i) v = val[q]!
         }
+        if (v < 0) {
+          const z = (fi + G[j]! - cst[k]!) * inv
+          if (!(z > -THETA)) continue
+          v = Math.exp(z)
+        }
+        if (w === cap) {
+          cap *= 2
+          acol = grown(acol, cap)
+          val = grown(val, cap)
+        }
+        acol[w] = j
+        val[w++] = v
+      }
+      if (next) {
+        let q = arow[i]!
+        while (q < w && acol[q]! <= i) q++
+        next[i] = q
       }
     }
     arow[this.n] = w
@@ -400,7 +425,7 @@ class Problem {
     const { F, G, n, m, eps } = this
     const X = this.P.data, Y = this.Q.data
     const lo = -(THETA + MARGIN)
-    let cap = Math.min(this.maxEntries, Math.max(this.col.length, 4 * (n + m)))
+    let cap = Math.min(this.maxEntries, Math.max(this.col.length, 4 * (n + m), this.capacityHint))
     let col = this.col.length >= cap ? this.col : new Int32Array(cap)
     let cst = this.cst.length >= cap ? this.cst : new Float64Array(cap)
     cap = col.length
@@ -408,16 +433,18 @@ class Problem {
     const d = this.d, p2 = this.p === 2
     // A candidate has c_ij < F_i + G_j + (θ+μ)ε: the partial sums of ‖x − y‖² stop the loop early.
     const lim = -lo * eps
+    const S = this.sqCache
     let w = 0
     for (let i = 0; i < n; i++) {
       row[i] = w
       const fi = F[i]! + lim
-      const xo = i * d
+      const xo = i * d, off = i * m
       for (let j = 0; j < m; j++) {
         const thr = fi + G[j]!
         if (!(thr > 0)) continue
-        const sq = partialSquaredDistance(X, xo, Y, j * d, d, p2 ? 2 * thr : thr * thr)
-        if (sq < 0) continue
+        const limit = p2 ? 2 * thr : thr * thr
+        const sq = S ? S[off + j]! : partialSquaredDistance(X, xo, Y, j * d, d, limit)
+        if (sq < 0 || sq >= limit) continue
         const c = p2 ? 0.5 * sq : Math.sqrt(sq)
         {
           if (w === cap) {
@@ -443,32 +470,42 @@ class Problem {
   }
 
   /**
-   * Dense kernel at the current potentials and ε (n·m exponentials); kept, and the mode set to
-   * 'dense', if at least DENSE_MIN of the pairs are active and no value overflows float32.
+   * Dense kernel at the current potentials and ε (n·m exponentials, half of them for a symmetric
+   * problem, whose kernel is symmetric bit for bit); kept, and the mode set to 'dense', if at least
+   * DENSE_MIN of the pairs are active and no value overflows float32.
    */
   private buildDense(): boolean {
-    const { F, G, n, m, eps } = this
-    const X = this.P.data, Y = this.Q.data
-    const inv = 1 / eps
-    const lo = -(THETA + MARGIN)
+    const { n, m } = this
     const K = this.dK?.length === n * m ? this.dK : new Float32Array(n * m)
+    if (!this.sqCache && n * m <= SQ_CACHE_MAX) this.sqCache = this.squaredDistances()
     let active = 0
-    const d = this.d, p2 = this.p === 2
-    const lim = -lo * eps
-    for (let i = 0; i < n; i++) {
-      const fi = F[i]!
-      const off = i * m, xo = i * d
-      for (let j = 0; j < m; j++) {
-        const fg = fi + G[j]!
-        const thr = fg + lim // kept iff c < thr
-        K[off + j] = 0
-        if (!(thr > 0)) continue
-        const sq = partialSquaredDistance(X, xo, Y, j * d, d, p2 ? 2 * thr : thr * thr)
-        if (sq < 0) continue
-        const z = (fg - (p2 ? 0.5 * sq : Math.sqrt(sq))) * inv
-        if (z > F32_LOG_MAX) return this.dropDense()
-        if (z > DENSE_LOG_FLOOR) K[off + j] = Math.exp(z)
-        if (z > -THETA) active++
+    if (this.sym) {
+      // Row blocks of the upper triangle, each mirrored below the diagonal while it is in cache
+      // (8 rows: their columns share an L1 set at power-of-two strides).
+      const BS = 8
+      for (let i0 = 0; i0 < n; i0 += BS) {
+        const i1 = Math.min(n, i0 + BS)
+        for (let i = i0; i < i1; i++) {
+          // The diagonal pair once, the pairs above it for themselves and their mirror images.
+          const cd = this.denseRow(K, i, i, i + 1)
+          const cu = this.denseRow(K, i, i + 1, m)
+          if (cd < 0 || cu < 0) return this.dropDense()
+          active += cd + 2 * cu
+        }
+        for (let i = i0; i < i1; i++) {
+          const off = i * m
+          for (let j = i0; j < i; j++) K[off + j] = K[j * m + i]!
+        }
+        for (let j = i1; j < n; j++) {
+          const off = j * m
+          for (let i = i0; i < i1; i++) K[off + i] = K[i * m + j]!
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const c = this.denseRow(K, i, 0, m)
+        if (c < 0) return this.dropDense()
+        active += c
       }
     }
     if (active < DENSE_MIN * n * m) return this.dropDense()
@@ -479,6 +516,61 @@ class Problem {
     this.mode = 'dense'
     this.cache = null
     return true
+  }
+
+  /**
+   * Row i of the dense kernel for the columns j0..j1−1: K_ij = exp((F_i + G_j − c_ij)/ε) rounded to
+   * float32, 0 for exponents ≤ −80 or pairs outside the candidate bound. Returns the number of
+   * active pairs (exponent > −θ), or −1 if a value overflows float32.
+   */
+  private denseRow(K: Float32Array, i: number, j0: number, j1: number): number {
+    const { F, G, eps } = this
+    const X = this.P.data, Y = this.Q.data
+    const inv = 1 / eps
+    const d = this.d, p2 = this.p === 2
+    const lim = (THETA + MARGIN) * eps
+    const fi = F[i]!
+    const off = i * this.m, xo = i * d
+    let active = 0
+    const S = this.sqCache
+    for (let j = j0; j < j1; j++) {
+      const fg = fi + G[j]!
+      const thr = fg + lim // kept iff c < thr
+      const limit = p2 ? 2 * thr : thr * thr
+      const sq = !(thr > 0) ? -1 : S ? S[off + j]! : partialSquaredDistance(X, xo, Y, j * d, d, limit)
+      if (sq < 0 || sq >= limit) {
+        K[off + j] = 0
+        continue
+      }
+      const z = (fg - (p2 ? 0.5 * sq : Math.sqrt(sq))) * inv
+      if (z > F32_LOG_MAX) return -1
+      K[off + j] = z > DENSE_LOG_FLOOR ? expF32(z) : 0
+      if (z > -THETA) active++
+    }
+    return active
+  }
+
+  /**
+   * ‖P_i − Q_j‖² for all pairs, row-major: the same sums as partialSquaredDistance (its partial
+   * sums only grow, so "partial sum ≥ limit" is "sum ≥ limit"), computed once for every ε.
+   */
+  private squaredDistances(): Float64Array {
+    const { n, m, d } = this
+    const X = this.P.data, Y = this.Q.data
+    const S = new Float64Array(n * m)
+    for (let i = 0; i < n; i++) {
+      const xo = i * d, off = i * m
+      for (let j = 0; j < m; j++) {
+        const yo = j * d
+        let sq = 0
+        for (let k = 0; k < d; k++) {
+          const t = X[xo + k]! - Y[yo + k]!
+          sq += t * t
+        }
+        S[off + j] = sq
+      }
+    }
+    return S
   }
 
   private dropDense(): false {
@@ -542,6 +634,13 @@ class Problem {
 
   /** Leaves dense mode for the exact sparse kernel (a full scan). */
   private leaveDense(): void {
+    // The stored pairs of the dense kernel: the first capacity of the candidate list (no regrowth).
+    const K = this.dK
+    if (K) {
+      let nz = 0
+      for (let k = 0; k < K.length; k++) if (K[k] !== 0) nz++
+      this.capacityHint = nz
+    }
     this.dK = null
     this.sparseSeen = true
     this.mode = 'log'
@@ -969,6 +1068,42 @@ export function solveStabilised(pb: StabilisedProblem, o: StabilisedOptions, deb
     errorHistory: run.errorHistory,
     stats: { ...stats, nnz: probs.reduce((s, pr) => s + pr.nnz, 0) },
   }
+}
+
+/** exp(k·ln2/64) for k = EXP_KMIN..−EXP_KMIN (|z| ≤ 88.7). */
+const EXP_KMIN = -8192
+const EXP_TABLE = (() => {
+  const t = new Float64Array(1 - 2 * EXP_KMIN)
+  for (let k = EXP_KMIN; k <= -EXP_KMIN; k++) {
+    const e = Math.floor(k / 64)
+    t[k - EXP_KMIN] = Math.pow(2, e) * Math.pow(2, (k - 64 * e) / 64)
+  }
+  return t
+})()
+const EXP_INV = 64 / Math.LN2
+/** ln2/64 = EXP_HI + EXP_LO with EXP_HI of 24 significant bits: k·EXP_HI is exact for |k| ≤ 2^13. */
+const EXP_HI = Math.fround(Math.LN2 / 64)
+const EXP_LO = Math.LN2 / 64 - EXP_HI
+/** 2^52 + 2^51: adding and subtracting it rounds a double of magnitude < 2^51 to the nearest integer. */
+const ROUND_MAGIC = 6755399441055744
+/**
+ * Relative error bound of the approximation below (observed ≤ 4e-15: table entries and the
+ * degree-5 Taylor polynomial on |r| ≤ ln2/128 are accurate to a few ulps), with a wide margin.
+ */
+const EXP_REL_ERR = 1e-13
+
+/**
+ * Math.fround(Math.exp(z)) for −88 < z ≤ 88, bit for bit, for the float32 dense kernels: exp(z) is
+ * approximated to EXP_REL_ERR (table of 2^(k/64) and a short polynomial) and rounded to float32;
+ * when the interval exp(z)·(1 ± EXP_REL_ERR) does not round to a single float32 (observed about
+ * once in 10^5 to 10^6 values), Math.exp decides.
+ */
+export function expF32(z: number): number {
+  const kf = z * EXP_INV + ROUND_MAGIC - ROUND_MAGIC
+  const r = z - kf * EXP_HI - kf * EXP_LO
+  const e = EXP_TABLE[(kf | 0) - EXP_KMIN]! * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))))
+  const lo = Math.fround(e * (1 - EXP_REL_ERR))
+  return lo === Math.fround(e * (1 + EXP_REL_ERR)) ? lo : Math.fround(Math.exp(z))
 }
 
 /**
