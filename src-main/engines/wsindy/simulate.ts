@@ -541,40 +541,15 @@ function validationSetup(data: WsindyData, i: number, o: ValidationOptions) {
  * bit-identical to {@link validationErrorDirect}, the straightforward loop.
  */
 export function validationError(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
-  const { sub, cap, stopAbove, atEnd, a0, Lp, den } = validationSetup(data, i, o)
-  const { L, dt, velocities: V, positions: X } = data
+  const st = validationSetup(data, i, o)
   const tab = neighbourTable(data)
   const force = kernelFor(data, w)
-  const acc = new Float64Array(2)
-  const denS = den > 0 ? den : 1
-  const o0 = (i * L + a0) * 2
-  let x = X[o0]!, y = X[o0 + 1]!, vx = V[o0]!, vy = V[o0 + 1]!
-  const vs = new Float64Array(Lp * 2)
-  vs[0] = vx
-  vs[1] = vy
-  const h = dt / sub
-  let ok = true, num = 0
-  for (let k = 1; k < Lp && ok; k++) {
-    const { cells, offsets, states } = intervalStates(data, tab, sub, atEnd, a0 + k - 1)
-    for (let s = 0; s < sub; s++) {
-      force(i, x, y, vx, vy, states, offsets[s]!, cells[s]!, acc)
-      x += h * vx
-      y += h * vy
-      vx += h * acc[0]!
-      vy += h * acc[1]!
-    }
-    if (!Number.isFinite(vx + vy + x + y) || Math.abs(vx) + Math.abs(vy) > 1e6) ok = false
-    vs[2 * k] = vx
-    vs[2 * k + 1] = vy
-    if (ok) {
-      num += (vx - V[(i * L + a0 + k) * 2]!) ** 2 + (vy - V[(i * L + a0 + k) * 2 + 1]!) ** 2
-      const lower = Math.sqrt(num / denS)
-      if (lower > stopAbove) return { error: Math.min(cap, lower), velocities: vs, stoppedEarly: true }
-    }
-  }
-  if (!ok) return { error: cap, velocities: vs, stoppedEarly: false }
-  const e = den > 0 ? Math.sqrt(num / den) : Math.sqrt(num)
-  return { error: Math.min(cap, e), velocities: vs, stoppedEarly: false }
+  let interval = -1
+  let cur: ReturnType<typeof intervalStates> | null = null
+  return simulateFocal(data, i, st, (k, s, x, y, vx, vy, acc) => {
+    if (k !== interval) (cur = intervalStates(data, tab, st.sub, st.atEnd, st.a0 + k - 1)), (interval = k)
+    force(i, x, y, vx, vy, cur!.states, cur!.offsets[s]!, cur!.cells[s]!, acc)
+  })
 }
 
 /**
@@ -583,12 +558,34 @@ export function validationError(data: WsindyData, w: ArrayLike<number>, i: numbe
  * fast path is tested against; same result, several times slower.
  */
 export function validationErrorDirect(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
-  const { sub, cap, stopAbove, atEnd, a0, Lp, den } = validationSetup(data, i, o)
-  const { L, dt, velocities: V, positions: X } = data
+  const st = validationSetup(data, i, o)
+  const { sub, atEnd, a0 } = st
   const tab = neighbourTable(data)
   const force = makeForce(data, w)
   const nb = new Float64Array(4 * data.n)
   const on = new Uint8Array(data.n)
+  return simulateFocal(data, i, st, (k, s, x, y, vx, vy, acc) => {
+    if (atEnd) {
+      if (s + 1 < sub) neighboursAt(data, tab, a0 + k - 1, (s + 1) / sub, nb, on)
+      else neighboursAt(data, tab, a0 + k, 0, nb, on)
+    } else neighboursAt(data, tab, a0 + k - 1, s / sub, nb, on)
+    force(i, x, y, vx, vy, nb, acc, on)
+  })
+}
+
+/**
+ * Forward Euler of the focal cell i over its first L'_i observation times, `force` giving the
+ * acceleration at sub-step s of interval k (1-based); ΔV against the data, with the early stop and the
+ * cap of {@link ValidationOptions}.
+ */
+function simulateFocal(
+  data: WsindyData,
+  i: number,
+  st: ReturnType<typeof validationSetup>,
+  force: (k: number, s: number, x: number, y: number, vx: number, vy: number, acc: Float64Array) => void,
+): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
+  const { sub, cap, stopAbove, a0, Lp, den } = st
+  const { L, dt, velocities: V, positions: X } = data
   const acc = new Float64Array(2)
   const denS = den > 0 ? den : 1
   const o0 = (i * L + a0) * 2
@@ -600,11 +597,7 @@ export function validationErrorDirect(data: WsindyData, w: ArrayLike<number>, i:
   let ok = true, num = 0
   for (let k = 1; k < Lp && ok; k++) {
     for (let s = 0; s < sub; s++) {
-      if (atEnd) {
-        if (s + 1 < sub) neighboursAt(data, tab, a0 + k - 1, (s + 1) / sub, nb, on)
-        else neighboursAt(data, tab, a0 + k, 0, nb, on)
-      } else neighboursAt(data, tab, a0 + k - 1, s / sub, nb, on)
-      force(i, x, y, vx, vy, nb, acc, on)
+      force(k, s, x, y, vx, vy, acc)
       x += h * vx
       y += h * vy
       vx += h * acc[0]!

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { cells } from '../../../../src-main/engines/synth/cells'
-import { defaultLambdas, layout, learnCellModel, prepareWsindy, type TrackPanel } from '../../../../src-main/engines/wsindy'
+import { defaultLambdas, layout, learnCellModel, prepareWsindy } from '../../../../src-main/engines/wsindy'
 import { validationError, validationErrorDirect, type ValidationOptions } from '../../../../src-main/engines/wsindy/simulate'
-
-/** A copy of a complete panel in which the given cells are observed only on [a, b) (NaN elsewhere). */
-function cut(p: TrackPanel, spans: Record<number, [number, number]>): TrackPanel {
-  const positions = Float64Array.from(p.positions)
-  const start = new Int32Array(p.n), end = new Int32Array(p.n).fill(p.L)
-  for (const [key, [a, b]] of Object.entries(spans)) {
-    const i = Number(key)
-    start[i] = a
-    end[i] = b
-    for (let k = 0; k < p.L; k++) if (k < a || k >= b) positions[(i * p.L + k) * 2] = positions[(i * p.L + k) * 2 + 1] = NaN
-  }
-  return { ...p, positions, start, end }
-}
+import { cut } from './panel-fixtures'
 
 describe('validation simulations: the fast path against the straightforward loop', () => {
   // X_{A,C}, N = 24 in a box of side 0.3 (everyone interacts), L = 80; fixed (m, p) keeps the models fast.
