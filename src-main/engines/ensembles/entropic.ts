@@ -1,6 +1,7 @@
 /**
  * Entropic plan step: min Σ⟨C, P⟩ + ε Σ P (log P − 1) under the three constraint families of
- * paper eq. 7, by iterated Bregman (KL) projections — the scalable mode.
+ * paper eq. 7, by iterated Bregman (KL) projections, on dense plans (every pair; the projections are
+ * sparse.ts's klProjections, which also serves the nearest-neighbour supports of large snapshots).
  *
  * Each plan is P_k^t = diag(u_k^t) G_k^t diag(v_k^t) with G = exp((α_i + β_j − C_ij)/ε); the
  * scalings are absorbed into the log-potentials α, β whenever they leave [1e-100, 1e100] and at
@@ -14,12 +15,9 @@
 import type { EngineContext } from '../common/context'
 import type { Snapshot } from './types'
 import type { Stack } from './costs'
-import { klProjections, type Support } from './sparse'
+import { klProjections, type PlanPotentials, type Support } from './sparse'
 
-export interface EntropicState {
-  alpha: Float64Array[][]
-  beta: Float64Array[][]
-}
+export type EntropicState = PlanPotentials
 
 export interface EntropicOptions {
   epsRelative: number

@@ -24,8 +24,7 @@
  *    selection by the number of particles explained (per outlier level) recovers them.
  * 5. Peeling (peel): each ensemble re-seeded from the points the other ensembles leave unexplained.
  */
-import { exactOt } from '../ot/index'
-import { linearAssignment } from '../ot/exact/assignment'
+import { exactOt, linearAssignment } from '../ot/index'
 import { KdTree } from '../knn/index'
 import type { Rng } from '../stats/random'
 import type { Snapshot } from './types'
@@ -321,34 +320,6 @@ function mutualPairs(snaps: Snapshot[], A: Float64Array): { t: Int32Array; i: In
     }
     const fwd = new Int32Array(x.n)
     const fe = new Float64Array(x.n)
-    if (x.n <= BRUTE_FORCE && y.n <= BRUTE_FORCE) {
-      // Both directions in one pass over the distances (as Nearest's brute force: first index wins ties).
-      const bwd = new Int32Array(y.n).fill(-1)
-      const be = new Float64Array(y.n).fill(Infinity)
-      const yx = y.x
-      for (let i = 0; i < x.n; i++) {
-        let best = Infinity, bj = -1
-        for (let j = 0; j < y.n; j++) {
-          let e: number
-          if (d === 2) {
-            const a = yx[2 * j]! - P[2 * i]!, b = yx[2 * j + 1]! - P[2 * i + 1]!
-            e = a * a + b * b
-          } else {
-            e = 0
-            for (let c = 0; c < d; c++) e += (yx[j * d + c]! - P[i * d + c]!) ** 2
-          }
-          if (e < best) (best = e), (bj = j)
-          if (e < be[j]!) (be[j] = e), (bwd[j] = i)
-        }
-        fwd[i] = bj
-        fe[i] = best
-      }
-      for (let j = 0; j < y.n; j++) {
-        const i = bwd[j]!
-        if (i >= 0 && fwd[i] === j) ts.push(t), is.push(i), js.push(j), es.push(fe[i]!)
-      }
-      continue
-    }
     const toY = new Nearest(y)
     const toP = new Nearest({ x: P, n: x.n, d })
     for (let i = 0; i < x.n; i++) {

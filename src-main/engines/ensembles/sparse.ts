@@ -1,7 +1,10 @@
 /**
- * Entropic plan step on nearest-neighbour supports: the scalable mode for snapshots of thousands
- * to tens of thousands of particles, where the dense plans (K·Σ_t N_t·N_{t+1} entries) do not fit
- * in memory (10,000 particles per time point, K = 3, 4 transitions: 1.2·10⁹ entries).
+ * Entropic plan step on nearest-neighbour supports, for snapshots of thousands to tens of
+ * thousands of particles, where the dense plans (K·Σ_t N_t·N_{t+1} entries) do not fit in memory
+ * (10,000 particles per time point, K = 3, 4 transitions: 1.2·10⁹ entries). It runs there, but at
+ * the small ε the labels need the projections converge slowly beyond ~1,000 particles per time
+ * point (BENCHMARKS.md, issue 5). The dense entropic mode (entropic.ts) is klProjections below
+ * with every pair in the support.
  *
  * Support of P_k^t: each particle's `neighbours` nearest predicted targets (x_{t+1}(j) nearest to
  * A_k x_t(i) + b_k) together with each target's `neighbours` nearest predictions, so every row and
@@ -9,9 +12,9 @@
  * exact mode's column generation re-prices from θ). On that support, the same iterated KL
  * projections as entropic.ts (three constraint families of paper eq. 7, log-stabilised scalings),
  * with ε = epsRelative × the mean cost over *all* pairs (computed exactly in O(N) from the first
- * and second moments, so ε is the dense mode's). Pairs outside the support would carry kernel
- * weight exp(−C/ε) of a pair farther than `neighbours` others: the truncation keeps the plans
- * sharp and the memory O(K·T·N·neighbours).
+ * and second moments; the dense mode's ε when the snapshots have equal sizes). Pairs outside the
+ * support would carry kernel weight exp(−C/ε) of a pair farther than `neighbours` others; memory
+ * O(K·T·N·neighbours).
  *
  * Every plan step runs the whole ε-scaling: potentials carried over from the previous θ (they live
  * on points, so they would fit a new support) were tried and made the descent diverge at small ε
@@ -34,7 +37,7 @@ export interface SparsePlan {
 export type SparseStack = SparsePlan[][]
 
 /** Log-potentials per ensemble and transition (rows of t, columns of t + 1). */
-export interface SparseState {
+export interface PlanPotentials {
   alpha: Float64Array[][]
   beta: Float64Array[][]
 }
@@ -46,7 +49,6 @@ export interface SparseOptions extends ProjectionOptions {
 
 export interface SparseResult {
   P: SparseStack
-  state: SparseState
   converged: boolean
   sweeps: number
   marginalError: number
@@ -138,7 +140,7 @@ export function sparsePlans(snaps: Snapshot[], weights: Float64Array[], theta: F
   let cmax = 0
   for (const sk of sup) for (const sp of sk) for (let q = 0; q < sp.cost.length; q++) cmax = Math.max(cmax, sp.cost[q]!)
   const r = klProjections(sup, weights, meanCost, cmax, o)
-  return { ...r, P: sup.map((sk, k) => sk.map((sp, t) => ({ ...sp, val: r.val[k]![t]! }))) }
+  return { P: sup.map((sk, k) => sk.map((sp, t) => ({ ...sp, val: r.val[k]![t]! }))), converged: r.converged, sweeps: r.sweeps, marginalError: r.marginalError }
 }
 
 /**
@@ -152,7 +154,7 @@ export function klProjections(
   meanCost: number,
   cmax: number,
   o: ProjectionOptions,
-): { val: Float64Array[][]; state: SparseState; converged: boolean; sweeps: number; marginalError: number } {
+): { val: Float64Array[][]; state: PlanPotentials; converged: boolean; sweeps: number; marginalError: number } {
   const K = sup.length
   const T = weights.length - 1
   const N = weights.map((w) => w.length)

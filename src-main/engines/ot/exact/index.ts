@@ -3,6 +3,7 @@
  * cost matrix, and the SPEC's metrics `emd` (W1) and `w2squared` (W2²).
  */
 export { exactOt, emd, w2squared, EXACT_OT_MAX_PAIRS } from './solve'
+export { linearAssignment, type AssignmentResult } from './assignment'
 export type {
   ExactOtProblem,
   ExactOtCloudProblem,

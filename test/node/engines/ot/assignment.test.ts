@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { exactOt } from '../../../../src-main/engines/ot/index'
-import { linearAssignment } from '../../../../src-main/engines/ot/exact/assignment'
+import { exactOt, linearAssignment } from '../../../../src-main/engines/ot/index'
 import { costMatrix, createRng, randomCloud } from './exact-helpers'
 
 /** Dual feasibility (u_i + v_j ≤ C_ij) everywhere, tightness on the assignment, a permutation. */
