@@ -31,6 +31,12 @@ export interface ValidationOptions {
    * "below a threshold or not" matters (model replacement). @default Infinity
    */
   stopAbove?: number
+  /**
+   * How {@link validationError} evaluates the force: a kernel 'generated' as source for the model's shape
+   * or the 'closure' it is generated from (same results, bit for bit; the closure is also the fallback
+   * where code generation is unavailable). {@link validationErrorDirect} ignores it. @default 'generated'
+   */
+  kernel?: 'generated' | 'closure'
 }
 
 /**
@@ -411,14 +417,165 @@ function simulationKernel(law: ForceLaw): SimulationKernel {
   }
 }
 
+/**
+ * The same kernel as {@link simulationKernel}, generated as source for the model's shape (which profiles
+ * are active, where they sit in the table, pair kernel, whether cos θ enters the drag, cut-off inside the
+ * table or not) with the table geometry and slot offsets written in as constants: no per-pair branches on
+ * the model, every value in a local, the neighbours walked by index on both sides of the focal cell (found
+ * once per call by bisection in the ascending list) instead of testing every listed cell, two neighbours
+ * computed side by side (independent work for the processor to overlap) and added to the sums in order.
+ * The expressions reaching the result are those of {@link simulationKernel}, in the same order, so the
+ * accelerations are bit-identical (tested). One compiled factory per shape (models of one shape share
+ * optimised code; 45 learned models of X_{A,B,C} long have 8 shapes); the coefficients, cut-off radius and
+ * drag terms enter through its arguments. About 2× faster than the closure at N = 1000.
+ */
+type KernelFactory = (
+  T: Float64Array,
+  N: number,
+  rCut: number,
+  dragC: Float64Array,
+  dragM: Int32Array,
+  dragP: Float64Array,
+  exactRadial: ForceLaw['exactRadial'],
+  prof: Float64Array,
+) => SimulationKernel
+
+const FACTORIES_KEPT = 256
+const factories = new Map<string, KernelFactory>()
+
+/** A number as a source literal that reads back to the same double. */
+function literal(x: number): string {
+  if (Number.isNaN(x)) return 'NaN'
+  if (x === Infinity) return 'Infinity'
+  if (x === -Infinity) return '-Infinity'
+  if (Object.is(x, -0)) return '-0'
+  return `(${x})`
+}
+
+function generatedKernel(law: ForceLaw): SimulationKernel {
+  const { unit, allTracks, hasAr, anyAlign, drag, rTab, hTab, tab, rCut, active } = law
+  const comps = [0, 1, 2, 3, 4, 5].filter((c) => active[c])
+  const nc = Math.max(1, comps.length)
+  const rows = tab.length / 6
+  const T = new Float64Array(rows * nc)
+  for (let k = 0; k < rows; k++) comps.forEach((c, s) => (T[k * nc + s] = tab[k * 6 + c]!))
+  const slot = (c: number) => comps.indexOf(c)
+  const sA = slot(0), sB = slot(1), sC = slot(2), sa = slot(3), sb = slot(4), sc = slot(5)
+  const dragCos = drag.some((t) => t.mode === 1)
+  const needC1 = sB >= 0 || sC >= 0 || sb >= 0 || sc >= 0 || dragCos
+  const needC2 = sC >= 0 || sc >= 0
+  const everywhere = rCut >= rTab
+  const R = literal(rTab)
+  const lines: string[] = []
+  const add = (cond: boolean, ...ls: string[]) => {
+    if (cond) lines.push(...ls)
+  }
+  // Per neighbour (names suffixed by e): its geometry, then its profiles f (ar) and g (align) from the
+  // table, then its contribution added to the sums, each as simulationKernel computes it.
+  const geometry = (e: string) => {
+    add(true, `const dx${e} = xi - st[p${e}], dy${e} = yi - st[p${e} + 1]`, `const r${e} = Math.sqrt(dx${e} * dx${e} + dy${e} * dy${e})`)
+    add(true, `const c1${e} = ${needC1 ? `spPos && r${e} > 0 ? -(vxi * dx${e} + vyi * dy${e}) / (sp * r${e}) : 0` : '0'}`)
+    add(dragCos, `cm1 += 1 + c1${e}`)
+  }
+  const interp = (e: string, s: number) => `(w0${e} * T[b${e} + ${s}] + w1${e} * T[b${e} + ${nc + s}] + w2${e} * T[b${e} + ${2 * nc + s}] + w3${e} * T[b${e} + ${3 * nc + s}])`
+  const profiles = (e: string) => {
+    add(true, `const c2${e} = ${needC2 ? `2 * c1${e} * c1${e} - 1` : '0'}`)
+    add(true, `const x${e} = r${e} / ${literal(hTab)}`, `const k${e} = x${e} | 0`, `const u${e} = x${e} - k${e}`)
+    add(true, `const w0${e} = (-u${e} * (u${e} - 1) * (u${e} - 2)) / 6, w1${e} = ((u${e} + 1) * (u${e} - 1) * (u${e} - 2)) / 2`)
+    add(true, `const w2${e} = (-(u${e} + 1) * u${e} * (u${e} - 2)) / 2, w3${e} = ((u${e} + 1) * u${e} * (u${e} - 1)) / 6`)
+    add(true, `const b${e} = k${e} * ${nc}`)
+    if (hasAr) {
+      add(true, `let f${e} = ${sA >= 0 ? interp(e, sA) : '0'}`)
+      add(sB >= 0, `f${e} += ${interp(e, sB)} * c1${e}`)
+      add(sC >= 0, `f${e} += ${interp(e, sC)} * c2${e}`)
+      add(unit, `f${e} = r${e} > 0 ? f${e} / r${e} : 0`)
+    }
+    if (anyAlign) {
+      add(true, `let g${e} = ${sa >= 0 ? interp(e, sa) : '0'}`)
+      add(sb >= 0, `g${e} += ${interp(e, sb)} * c1${e}`)
+      add(sc >= 0, `g${e} += ${interp(e, sc)} * c2${e}`)
+    }
+  }
+  const accumulate = (e: string) => {
+    add(hasAr, `ax += f${e} * dx${e}`, `ay += f${e} * dy${e}`)
+    add(anyAlign, `ax += g${e} * (vxi - st[p${e} + 2])`, `ay += g${e} * (vyi - st[p${e} + 3])`)
+  }
+  // One neighbour whose geometry is known, on every branch of simulationKernel.
+  const single = (e: string) => {
+    add(true, `if (r${e} < ${R}) {`)
+    add(!everywhere, `if (r${e} < rCut) {`)
+    profiles(e)
+    accumulate(e)
+    add(!everywhere, '}')
+    add(true, '}')
+    if (everywhere) {
+      // Beyond the table: exact profiles, as simulationKernel.
+      add(true, `else if (r${e} >= ${R}) {`, `const c2${e} = 2 * c1${e} * c1${e} - 1`, `exactRadial(r${e}, prof)`)
+      add(hasAr, `let f${e} = prof[0] + prof[1] * c1${e} + prof[2] * c2${e}`)
+      add(hasAr && unit, `f${e} = r${e} > 0 ? f${e} / r${e} : 0`)
+      add(hasAr, `ax += f${e} * dx${e}`, `ay += f${e} * dy${e}`)
+      add(anyAlign, `const g${e} = prof[3] + prof[4] * c1${e} + prof[5] * c2${e}`, `ax += g${e} * (vxi - st[p${e} + 2])`, `ay += g${e} * (vyi - st[p${e} + 3])`)
+      add(true, '}')
+    }
+  }
+  add(true, 'const sp = Math.sqrt(vxi * vxi + vyi * vyi)', 'const spPos = sp > 0', 'let ax = 0, ay = 0, cm1 = 0', 'const m = cells.length')
+  // The focal cell's place in the ascending list (m when absent): the neighbours are the cells before
+  // and after it, walked in order.
+  add(true, 'let lo = 0, hi = m', 'while (lo < hi) { const mid = (lo + hi) >> 1; if (cells[mid] < i) lo = mid + 1; else hi = mid }')
+  add(true, 'const qi = lo < m && cells[lo] === i ? lo : m', 'const count = qi < m ? m - 1 : m')
+  add(true, 'let qa = 0, qb = qi', 'for (;;) {', 'let q = qa')
+  // Two neighbours at a time, computed side by side and added in order (more independent work in
+  // flight); a pair with one beyond the cut-off or the table goes one by one.
+  add(true, 'for (; q + 1 < qb; q += 2) {', 'const pa = o + 4 * q, pb = pa + 4')
+  geometry('a')
+  geometry('b')
+  add(true, `if (ra < ${everywhere ? R : 'rCut'} && rb < ${everywhere ? R : 'rCut'}) {`)
+  profiles('a')
+  profiles('b')
+  accumulate('a')
+  accumulate('b')
+  add(true, '} else {')
+  single('a')
+  single('b')
+  add(true, '}', '}')
+  add(true, 'if (q < qb) {', 'const pa = o + 4 * q')
+  geometry('a')
+  single('a')
+  add(true, '}')
+  add(true, 'if (qb >= m) break', 'qa = qb + 1', 'qb = m', '}')
+  add(true, `const Nt = ${allTracks ? 'N' : 'count + 1'}`, 'ax /= Nt', 'ay /= Nt')
+  if (drag.length) {
+    add(true, 'const m0 = count > 0 ? (2 * count) / count : 2, m1 = count > 0 ? cm1 / count : 1', 'let d = 0')
+    add(true, 'for (let e = 0; e < dragC.length; e++) d += dragC[e] * (dragM[e] === 0 ? m0 : m1) * Math.pow(sp, dragP[e])')
+    add(true, 'ax += d * vxi', 'ay += d * vyi')
+  }
+  add(true, 'out[0] = ax', 'out[1] = ay')
+  const source = `'use strict'\nreturn function kernel(i, xi, yi, vxi, vyi, st, o, cells, out) {\n${lines.join('\n')}\n}`
+  let factory = factories.get(source)
+  if (!factory) {
+    try {
+      factory = new Function('T', 'N', 'rCut', 'dragC', 'dragM', 'dragP', 'exactRadial', 'prof', source) as KernelFactory
+    } catch {
+      return simulationKernel(law) // code generation disallowed in this context
+    }
+    factories.set(source, factory)
+    if (factories.size > FACTORIES_KEPT) factories.delete(factories.keys().next().value!)
+  }
+  const dragC = Float64Array.from(drag, (t) => t.c), dragM = Int32Array.from(drag, (t) => t.mode), dragP = Float64Array.from(drag, (t) => t.power)
+  return factory(T, law.n, rCut, dragC, dragM, dragP, law.exactRadial, new Float64Array(6))
+}
+
 const KERNELS_KEPT = 64
 const kernelCache = new WeakMap<WsindyData, Map<string, SimulationKernel>>()
 
-/** The simulation kernel of model w (cached per data object and coefficient values; the last 64 kept). */
-function kernelFor(data: WsindyData, w: ArrayLike<number>): SimulationKernel {
+/**
+ * The simulation kernel of model w (cached per data object, implementation and coefficient values; the
+ * last 64 kept).
+ */
+function kernelFor(data: WsindyData, w: ArrayLike<number>, generated: boolean): SimulationKernel {
   let byModel = kernelCache.get(data)
   if (!byModel) kernelCache.set(data, (byModel = new Map()))
-  let key = `${w.length}`
+  let key = `${generated ? 'g' : 'c'}${w.length}`
   for (let j = 0; j < w.length; j++) if (w[j] !== 0) key += `,${j}:${w[j]}`
   let kernel = byModel.get(key)
   if (kernel) {
@@ -426,7 +583,7 @@ function kernelFor(data: WsindyData, w: ArrayLike<number>): SimulationKernel {
     byModel.set(key, kernel)
     return kernel
   }
-  kernel = simulationKernel(forceLaw(data, w))
+  kernel = (generated ? generatedKernel : simulationKernel)(forceLaw(data, w))
   byModel.set(key, kernel)
   if (byModel.size > KERNELS_KEPT) byModel.delete(byModel.keys().next().value!)
   return kernel
@@ -543,7 +700,7 @@ function validationSetup(data: WsindyData, i: number, o: ValidationOptions) {
 export function validationError(data: WsindyData, w: ArrayLike<number>, i: number, o: ValidationOptions = {}): { error: number; velocities: Float64Array; stoppedEarly: boolean } {
   const st = validationSetup(data, i, o)
   const tab = neighbourTable(data)
-  const force = kernelFor(data, w)
+  const force = kernelFor(data, w, (o.kernel ?? 'generated') === 'generated')
   let interval = -1
   let cur: ReturnType<typeof intervalStates> | null = null
   return simulateFocal(data, i, st, (k, s, x, y, vx, vy, acc) => {

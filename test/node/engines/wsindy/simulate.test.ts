@@ -4,7 +4,7 @@ import { defaultLambdas, layout, learnCellModel, prepareWsindy } from '../../../
 import { validationError, validationErrorDirect, type ValidationOptions } from '../../../../src-main/engines/wsindy/simulate'
 import { cut } from './panel-fixtures'
 
-describe('validation simulations: the fast path against the straightforward loop', () => {
+describe('validation simulations: the fast paths against the straightforward loop', () => {
   // X_{A,C}, N = 24 in a box of side 0.3 (everyone interacts), L = 80; fixed (m, p) keeps the models fast.
   // Cells 0, 4 (A: all three forces, 4 with the cos θ drag mode) and 13 (C: alignment and drag).
   const sim = cells({ n: 24, steps: 80, species: { A: 1, C: 1 }, box: 0.3, seed: 5 })
@@ -17,11 +17,14 @@ describe('validation simulations: the fast path against the straightforward loop
   const dragOnly = Float64Array.from({ length: J }, (_, j) => (j === layout(data.lib).drag + 1 ? -5 : 0))
   const models = [...learned, dense, dragOnly]
 
+  // The generated kernel (the default), the closure it is generated from, and makeForce on every neighbour.
   const same = (d: typeof data, w: Float64Array, i: number, o: ValidationOptions = {}) => {
-    const fast = validationError(d, w, i, o), direct = validationErrorDirect(d, w, i, o)
-    expect(fast.error).toBe(direct.error)
-    expect(fast.stoppedEarly).toBe(direct.stoppedEarly)
-    expect(Array.from(fast.velocities)).toEqual(Array.from(direct.velocities))
+    const fast = validationError(d, w, i, o), closure = validationError(d, w, i, { ...o, kernel: 'closure' }), direct = validationErrorDirect(d, w, i, o)
+    for (const other of [closure, direct]) {
+      expect(fast.error).toBe(other.error)
+      expect(fast.stoppedEarly).toBe(other.stoppedEarly)
+      expect(Array.from(fast.velocities)).toEqual(Array.from(other.velocities))
+    }
     return fast
   }
 
@@ -51,6 +54,45 @@ describe('validation simulations: the fast path against the straightforward loop
       const d = prepareWsindy(panel, { ...prep, meanField })
       for (const w of [learned[0]!, dense]) for (const i of [3, 8, 11, 20]) for (const neighbourTime of ['end', 'start'] as const) same(d, w, i, { neighbourTime })
     }
+  })
+
+  it('is identical for models with a cut-off inside the table and for a focal cell leaving the table', () => {
+    const lay = layout(data.lib)
+    // Attraction–repulsion alone, low Laguerre orders, on a library with a steep scale α: the profiles fall
+    // below 1e−14 of their peak well inside the box (neighbours beyond it are skipped, one at a time when
+    // the other of a pair is inside).
+    const steep = prepareWsindy(sim.panel, { ...prep, alpha: 400 })
+    const arOnly = Float64Array.from(dense, (c, j) => (j < lay.align && j % data.lib.arRadial < 3 ? c : 0))
+    // A growing drag (+2v) drives the focal cell out of the table's range (r ≥ 2 r_max: exact profiles
+    // with alignment, nothing without).
+    const runaway = (w: Float64Array) => Float64Array.from(w, (c, j) => (j === lay.drag ? 1 : c))
+    const errors = new Set<number>()
+    for (const i of [1, 6, 19]) {
+      errors.add(same(steep, arOnly, i).error)
+      for (const w of [runaway(dense), runaway(arOnly)]) errors.add(same(data, w, i).error)
+    }
+    expect(errors.size).toBeGreaterThan(6) // (diverging runs all give the cap ΔV = 1000)
+    // Not vacuous: a runaway cell travels finitely beyond the table's range 2 r_max from the field (of
+    // diameter ≤ r_max).
+    const v = validationError(data, runaway(dense), 1).velocities
+    let path = 0
+    for (let k = 1; k < v.length / 2; k++) path += Math.hypot(v[2 * k]!, v[2 * k + 1]!) * data.dt
+    expect(path).toBeGreaterThan(4 * data.rMax)
+    expect(Number.isFinite(path)).toBe(true)
+  })
+
+  it('is identical for learned models of the three species (A, B, C)', () => {
+    const sim3 = cells({ n: 24, steps: 80, species: { A: 1, B: 1, C: 1 }, box: 0.3, seed: 7 })
+    const d3 = prepareWsindy(sim3.panel, prep)
+    const bySpecies = (['A', 'B', 'C'] as const).map((s) => sim3.truth.species.indexOf(s))
+    expect(bySpecies.every((i) => i >= 0)).toBe(true)
+    const codes = new Set<number>()
+    for (const c of bySpecies) {
+      const m = learnCellModel(d3, c, { lambdas: defaultLambdas(15) })
+      codes.add(m.code)
+      for (const i of [c, 2, 11, 22]) same(d3, m.w, i)
+    }
+    expect(codes.size).toBeGreaterThan(1)
   })
 
   it('follows the coefficient values, not the array: a model changed in place is simulated as changed', () => {
