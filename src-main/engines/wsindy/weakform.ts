@@ -218,8 +218,178 @@ export function decayFunction(exponents: number[]): (r: number, out: Float64Arra
  *   drag:  (1/(N_k − 1)) Σ_{j'} (1 + cos nθ) |v_i|^l v_i,
  * with r = |x_i − x_j'|, cos θ = v_i·(x_j' − x_i)/(|v_i| r) (0 when v_i = 0); N_k − 1 = the others present.
  * Complete tracks: N_k = N.
+ *
+ * For the library's usual shape (3 ar modes, 3 alignment modes, 2 drag modes) the neighbours of each time
+ * are taken in chunks of 64: their geometry and exponentials first, then the Laguerre recurrences of four
+ * neighbours side by side, then the sums. Every value is computed by the same floating-point operations as
+ * in {@link cellFeaturesDirect} and every sum adds the same products in the same order (ascending neighbour
+ * index), so the result is bit-identical to it (test/node/engines/wsindy/fast-paths.test.ts).
  */
 export function cellFeatures(data: WsindyData, i: number): Float64Array {
+  const { lib } = data
+  if (lib.arModes !== 3 || lib.alignModes !== 3 || lib.dragModes !== 2) return cellFeaturesDirect(data, i)
+  const { n: N, L, positions: X, velocities: V, start, end, present } = data
+  const lay = layout(lib)
+  const J = lay.size
+  const a0 = start[i]!, a1 = end[i]!
+  const out = new Float64Array((a1 - a0) * J * 2)
+  const nR = lib.arRadial, ne = lib.alignExponents.length, alpha = lib.alpha
+  const unit = lib.kernel === 'unit'
+  // e^{−2^l r} as decayFunction computes it.
+  const rates = lib.alignExponents.map((l) => Math.pow(2, l))
+  let consecutive = Number.isInteger(lib.alignExponents[0])
+  for (let l = 1; l < ne; l++) if (lib.alignExponents[l] !== lib.alignExponents[l - 1]! + 1) consecutive = false
+  const r0 = rates[0]!
+  // One chunk of neighbours, indexed by their place p in it: Rt[l·CH + p] = L_l(αr) e^{−αr/2}, Et[l·CH + p]
+  // = e^{−2^l r}, A_n = cos(nθ)·k(x_i − x_j) and B_n = (1 + cos nθ)(v_i − v_j) per coordinate, C1 = cos θ.
+  const CH = 64
+  const Rt = new Float64Array(nR * CH), Et = new Float64Array(ne * CH)
+  const A0x = new Float64Array(CH), A0y = new Float64Array(CH), A1x = new Float64Array(CH), A1y = new Float64Array(CH), A2x = new Float64Array(CH), A2y = new Float64Array(CH)
+  const B0x = new Float64Array(CH), B0y = new Float64Array(CH), B1x = new Float64Array(CH), B1y = new Float64Array(CH), B2x = new Float64Array(CH), B2y = new Float64Array(CH)
+  const C1 = new Float64Array(CH), Xl = new Float64Array(CH), Ex = new Float64Array(CH)
+  const nb = new Int32Array(CH)
+  // Sums over the neighbours: sA[l·6 + 2n + c] (ar, mode n, Laguerre index l, coordinate c), sB likewise.
+  const sA = new Float64Array(nR * 6), sB = new Float64Array(ne * 6)
+  for (let k = a0; k < a1; k++) {
+    const oi = (i * L + k) * 2
+    const xi = X[oi]!, yi = X[oi + 1]!, vxi = V[oi]!, vyi = V[oi + 1]!
+    const sp = Math.sqrt(vxi * vxi + vyi * vyi)
+    sA.fill(0)
+    sB.fill(0)
+    let cos0 = 0, cos1 = 0, others = 0
+    let j = 0
+    while (j < N) {
+      let P = 0
+      for (; j < N && P < CH; j++) if (j !== i && k >= start[j]! && k < end[j]!) nb[P++] = j
+      for (let p = 0; p < P; p++) {
+        const oj = (nb[p]! * L + k) * 2
+        const dx = xi - X[oj]!, dy = yi - X[oj + 1]!
+        const r = Math.sqrt(dx * dx + dy * dy)
+        const c1 = sp > 0 && r > 0 ? -(vxi * dx + vyi * dy) / (sp * r) : 0
+        const c2 = 2 * c1 * c1 - 1
+        const kx = unit ? (r > 0 ? dx / r : 0) : dx, ky = unit ? (r > 0 ? dy / r : 0) : dy
+        A0x[p] = kx
+        A0y[p] = ky
+        A1x[p] = c1 * kx
+        A1y[p] = c1 * ky
+        A2x[p] = c2 * kx
+        A2y[p] = c2 * ky
+        const dvx = vxi - V[oj]!, dvy = vyi - V[oj + 1]!
+        B0x[p] = 2 * dvx
+        B0y[p] = 2 * dvy
+        B1x[p] = (1 + c1) * dvx
+        B1y[p] = (1 + c1) * dvy
+        B2x[p] = (1 + c2) * dvx
+        B2y[p] = (1 + c2) * dvy
+        C1[p] = c1
+        // laguerreFunctions(αr) and the decays, the same operations, run below across the chunk.
+        const x = alpha * r
+        const e = Math.exp(-x / 2)
+        Xl[p] = x
+        Ex[p] = e
+        Rt[p] = e
+        if (nR > 1) Rt[CH + p] = (1 - x) * e
+        if (consecutive) Et[p] = Math.exp(-r0 * r)
+        else for (let l = 0; l < ne; l++) Et[l * CH + p] = Math.exp(-rates[l]! * r)
+      }
+      // Laguerre recurrence, four neighbours at a time (independent chains, kept in registers).
+      let p0 = 0
+      for (; p0 + 3 < P; p0 += 4) {
+        const x0 = Xl[p0]!, x1 = Xl[p0 + 1]!, x2 = Xl[p0 + 2]!, x3 = Xl[p0 + 3]!
+        const e0 = Ex[p0]!, e1 = Ex[p0 + 1]!, e2 = Ex[p0 + 2]!, e3 = Ex[p0 + 3]!
+        let a0 = 1, a1 = 1, a2 = 1, a3 = 1
+        let b0 = 1 - x0, b1 = 1 - x1, b2 = 1 - x2, b3 = 1 - x3
+        for (let q = 1; q + 1 < nR; q++) {
+          const c0 = ((2 * q + 1 - x0) * b0 - q * a0) / (q + 1)
+          const c1 = ((2 * q + 1 - x1) * b1 - q * a1) / (q + 1)
+          const c2 = ((2 * q + 1 - x2) * b2 - q * a2) / (q + 1)
+          const c3 = ((2 * q + 1 - x3) * b3 - q * a3) / (q + 1)
+          a0 = b0
+          a1 = b1
+          a2 = b2
+          a3 = b3
+          b0 = c0
+          b1 = c1
+          b2 = c2
+          b3 = c3
+          const o = (q + 1) * CH + p0
+          Rt[o] = c0 * e0
+          Rt[o + 1] = c1 * e1
+          Rt[o + 2] = c2 * e2
+          Rt[o + 3] = c3 * e3
+        }
+      }
+      for (; p0 < P; p0++) {
+        const x = Xl[p0]!, e = Ex[p0]!
+        let a = 1, b = 1 - x
+        for (let q = 1; q + 1 < nR; q++) {
+          const c = ((2 * q + 1 - x) * b - q * a) / (q + 1)
+          a = b
+          b = c
+          Rt[(q + 1) * CH + p0] = c * e
+        }
+      }
+      if (consecutive) {
+        for (let l = 1; l < ne; l++) {
+          const o = l * CH, o1 = o - CH
+          for (let p = 0; p < P; p++) {
+            const d = Et[o1 + p]!
+            Et[o + p] = d * d
+          }
+        }
+      }
+      others += P
+      // Every sum in ascending neighbour order: neighbour by neighbour, its six angular factors held.
+      for (let p = 0; p < P; p++) {
+        const a0x = A0x[p]!, a0y = A0y[p]!, a1x = A1x[p]!, a1y = A1y[p]!, a2x = A2x[p]!, a2y = A2y[p]!
+        for (let l = 0, o = p, u = 0; l < nR; l++, o += CH, u += 6) {
+          const R = Rt[o]!
+          sA[u]! += a0x * R
+          sA[u + 1]! += a0y * R
+          sA[u + 2]! += a1x * R
+          sA[u + 3]! += a1y * R
+          sA[u + 4]! += a2x * R
+          sA[u + 5]! += a2y * R
+        }
+        const b0x = B0x[p]!, b0y = B0y[p]!, b1x = B1x[p]!, b1y = B1y[p]!, b2x = B2x[p]!, b2y = B2y[p]!
+        for (let l = 0, o = p, u = 0; l < ne; l++, o += CH, u += 6) {
+          const E = Et[o]!
+          sB[u]! += b0x * E
+          sB[u + 1]! += b0y * E
+          sB[u + 2]! += b1x * E
+          sB[u + 3]! += b1y * E
+          sB[u + 4]! += b2x * E
+          sB[u + 5]! += b2y * E
+        }
+      }
+      for (let p = 0; p < P; p++) {
+        cos0 += 2
+        cos1 += 1 + C1[p]!
+      }
+    }
+    const Nk = data.meanField === 'present' ? present[k]! : N
+    const base = (k - a0) * J * 2
+    for (let n = 0; n < 3; n++) {
+      for (let l = 0; l < nR; l++) for (let c = 0; c < 2; c++) out[base + (lay.ar + n * nR + l) * 2 + c] = sA[l * 6 + 2 * n + c]! / Nk
+      for (let l = 0; l < ne; l++) for (let c = 0; c < 2; c++) out[base + (lay.align + n * ne + l) * 2 + c] = sB[l * 6 + 2 * n + c]! / Nk
+    }
+    for (let n = 0; n < 2; n++) {
+      // Alone at time k: the angular mean of 1 + cos nθ over a uniform θ (2 for n = 0, 1 otherwise).
+      const a = others > 0 ? (n === 0 ? cos0 : cos1) / others : n === 0 ? 2 : 1
+      let s = 1
+      for (let l = 0; l < lib.dragPowers; l++) {
+        const col = lay.drag + n * lib.dragPowers + l
+        out[base + col * 2] = a * s * vxi
+        out[base + col * 2 + 1] = a * s * vyi
+        s *= sp
+      }
+    }
+  }
+  return out
+}
+
+/** {@link cellFeatures} as one straightforward loop over the neighbours (any library shape; the reference of the fast path). */
+export function cellFeaturesDirect(data: WsindyData, i: number): Float64Array {
   const { n: N, L, positions: X, velocities: V, lib, start, end, present } = data
   const lay = layout(lib)
   const J = lay.size
@@ -311,16 +481,19 @@ export function weakSystem(data: WsindyData, i: number, features: Float64Array =
   const G = new Float64Array(rows * J), b = new Float64Array(rows)
   for (let q = 0; q < Q; q++) {
     for (let c = 0; c < 2; c++) {
-      const row = 2 * q + c
       let s = 0
       for (let k = 0; k <= 2 * m; k++) s += phiDD[k]! * positions[(i * L + a0 + q + k) * 2 + c]!
-      b[row] = dt * s
-      const g = G.subarray(row * J, row * J + J)
-      for (let k = 0; k <= 2 * m; k++) {
-        const w = dt * phi[k]!
-        if (w === 0) continue
-        const base = (q + k) * J * 2 + c
-        for (let j = 0; j < J; j++) g[j]! += w * features[base + 2 * j]!
+      b[2 * q + c] = dt * s
+    }
+    // Rows (q, x) and (q, y) together: each entry still sums over k in ascending order.
+    const o0 = 2 * q * J, o1 = o0 + J
+    for (let k = 0; k <= 2 * m; k++) {
+      const w = dt * phi[k]!
+      if (w === 0) continue
+      const base = (q + k) * J * 2
+      for (let j = 0; j < J; j++) {
+        G[o0 + j]! += w * features[base + 2 * j]!
+        G[o1 + j]! += w * features[base + 2 * j + 1]!
       }
     }
   }
