@@ -78,4 +78,83 @@ export async function run(opts: { quick?: boolean; draws?: number; restarts?: nu
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) run({ quick: process.argv.includes('--quick') }).then((r) => console.table(r.rows))
+/**
+ * Speed mode (issue 5: one fit with defaults, K = 3, 100 particles per time point, 6 time points,
+ * under 5 s): POPDYN_BENCH_SPEED=1,2 times one default fit per listed draw m (synth seed 1000 + m,
+ * method seed m; sizes 20/30/50, POPDYN_BENCH_TIMES time points, default 6, σ² = POPDYN_BENCH_NOISE,
+ * default 1e-4) and prints the seconds per stage (from the engine's progress events; wall clock
+ * and, in parentheses, CPU seconds of this process, which other work on a shared machine inflates
+ * less), the objective to 12 digits, the parameter error, the labels correct and a digest of the
+ * labels. With
+ * POPDYN_BENCH_SPEED_OUT=file.json the full results (objective to 17 digits, θ, labels) are
+ * written there, to compare two versions of the code draw by draw.
+ */
+export async function speed(draws: number[], o: { times?: number; noise?: number } = {}) {
+  const times = o.times ?? 6
+  const s2 = o.noise ?? 1e-4
+  const out: { draw: number; seconds: number; cpuSeconds: number; stages: Record<string, number>; cpuStages: Record<string, number>; objective: string; error: number; labels: number; digest: string; theta: number[][]; labelsPerTime: number[][] }[] = []
+  for (const m of draws) {
+    const data = linearEnsembles({ sizes: [20, 30, 50], times, noiseVariance: s2, seed: 1000 + m })
+    const problem = { K: 3, snapshots: data.snapshots.map((x) => ({ x, n: x.length / 2, d: 2 })) }
+    // Wall-clock seconds per stage, and CPU seconds (user + system of this process: less sensitive
+    // to other work on a shared machine).
+    const stages: Record<string, number> = {}
+    const cpuStages: Record<string, number> = {}
+    const cpuNow = () => {
+      const u = process.cpuUsage()
+      return (u.user + u.system) / 1e6
+    }
+    let key = 'setup'
+    let t0 = performance.now()
+    let c0 = cpuNow()
+    const start = t0, cpuStart = c0
+    const close = () => {
+      const now = performance.now(), c = cpuNow()
+      stages[key] = (stages[key] ?? 0) + (now - t0) / 1000
+      cpuStages[key] = (cpuStages[key] ?? 0) + (c - c0)
+      t0 = now
+      c0 = c
+    }
+    const onProgress = (p: { stage: string; message?: string }) => {
+      const k = p.stage === 'hypotheses' ? `hypotheses: ${p.message}` : p.stage.startsWith('restart') || p.stage === 'lp' ? 'exact LP' : p.stage
+      if (k === key) return
+      close()
+      key = k
+    }
+    const r = await separateEnsembles(problem, { seed: m }, { onProgress })
+    close()
+    const end = t0
+    const perm = matchEnsembles(r.theta, data.A)
+    // FNV-1a over the labels of every time point.
+    let h = 0x811c9dc5
+    for (const l of r.labels) for (const k of l) h = Math.imul(h ^ (k + 1), 0x01000193) >>> 0
+    const res = {
+      draw: m,
+      seconds: (end - start) / 1000,
+      cpuSeconds: c0 - cpuStart,
+      stages,
+      cpuStages,
+      objective: r.objective.toPrecision(17),
+      error: relativeParameterError(r.theta, data.A, perm),
+      labels: labelAccuracy(r.labels, data.labels, perm),
+      digest: h.toString(16).padStart(8, '0'),
+      theta: r.theta.map((a) => Array.from(a)),
+      labelsPerTime: r.labels.map((l) => Array.from(l)),
+    }
+    out.push(res)
+    const st = Object.entries(stages).map(([k, v]) => `${k.replace('hypotheses: ', 'hyp/')} ${v.toFixed(2)} (${cpuStages[k]!.toFixed(2)})`).join(', ')
+    console.log(`draw ${m} (σ² ${s2}, ${times} times): ${res.seconds.toFixed(2)} s (CPU ${res.cpuSeconds.toFixed(2)} s); objective ${r.objective.toPrecision(12)}, error ${res.error.toExponential(3)}, labels ${res.labels.toFixed(4)} (${res.digest}); stages, s (CPU s): ${st}`)
+  }
+  return out
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.env.POPDYN_BENCH_SPEED) {
+    const draws = process.env.POPDYN_BENCH_SPEED.split(',').filter(Boolean).map(Number)
+    const times = process.env.POPDYN_BENCH_TIMES ? Number(process.env.POPDYN_BENCH_TIMES) : undefined
+    const noise = process.env.POPDYN_BENCH_NOISE ? Number(process.env.POPDYN_BENCH_NOISE) : undefined
+    speed(draws, { times, noise }).then(async (r) => {
+      if (process.env.POPDYN_BENCH_SPEED_OUT) (await import('node:fs')).writeFileSync(process.env.POPDYN_BENCH_SPEED_OUT, JSON.stringify(r))
+    })
+  } else run({ quick: process.argv.includes('--quick') }).then((r) => console.table(r.rows))
+}

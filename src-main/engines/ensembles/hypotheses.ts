@@ -27,6 +27,7 @@
 import { exactOt, linearAssignment } from '../ot/index'
 import { KdTree } from '../knn/index'
 import type { Rng } from '../stats/random'
+import { SortedPoints } from './nearest'
 import type { Snapshot } from './types'
 
 export interface HypothesisOptions {
@@ -46,6 +47,8 @@ export interface HypothesisOptions {
   maxSubsets?: number
   /** Starting sets returned at most. @default 10 */
   sets?: number
+  /** Called as each step begins ('trajectory chains', 'trimmed refits', 'forward selection', 'K-subsets'), for progress and timing. */
+  onStage?: (stage: string) => void
 }
 
 export interface HypothesisSeeds {
@@ -63,56 +66,63 @@ export interface HypothesisSeeds {
 /** Up to this many points a nearest-neighbour search scans them all; beyond, a kd-tree. */
 const BRUTE_FORCE = 256
 
-/** Nearest point of a snapshot: brute force for small n, kd-tree otherwise. */
+/**
+ * Nearest point of a snapshot: kd-tree for large n; for small n the points sorted along the first
+ * coordinate (nearest.ts), which returns what a scan of all points in index order returns.
+ */
 class Nearest {
   private tree: KdTree | null
+  private sorted: SortedPoints | null
   index = -1
   dist2 = Infinity
   constructor(private readonly s: Snapshot) {
     this.tree = s.n > BRUTE_FORCE ? KdTree.build({ data: s.x, n: s.n, d: s.d }) : null
+    this.sorted = this.tree ? null : new SortedPoints(s.x, s.n, s.d)
   }
-  /** Nearest point to q[o .. o + d). */
-  query(q: Float64Array, o = 0): void {
+  /**
+   * Nearest point to q[o .. o + d). With a finite `bound` (small n only), only points within
+   * squared distance ≤ bound are looked at: index −1 when there is none.
+   */
+  query(q: Float64Array, o = 0, bound = Infinity): number {
     if (this.tree) {
       const r = this.tree.knnPoint(o === 0 && q.length === this.s.d ? q : q.subarray(o, o + this.s.d), 1)
       this.index = r.indices[0]!
       this.dist2 = r.distances[0]! ** 2
-      return
+      return this.index
     }
-    const { x, n, d } = this.s
-    let best = Infinity
-    let bi = -1
-    if (d === 2) {
-      const q0 = q[o]!, q1 = q[o + 1]!
-      for (let j = 0; j < n; j++) {
-        const a = x[2 * j]! - q0, b = x[2 * j + 1]! - q1
-        const e = a * a + b * b
-        if (e < best) (best = e), (bi = j)
-      }
-    } else
-      for (let j = 0; j < n; j++) {
-        let e = 0
-        for (let c = 0; c < d; c++) e += (x[j * d + c]! - q[o + c]!) ** 2
-        if (e < best) (best = e), (bi = j)
-      }
-    this.index = bi
-    this.dist2 = best
+    const sp = this.sorted!
+    sp.query(q, o, bound)
+    this.index = sp.index
+    this.dist2 = sp.dist2
+    return this.index
   }
 }
 
 export function invert(m: Float64Array, d: number): Float64Array | null {
-  const a = Float64Array.from(m)
   const inv = new Float64Array(d * d)
+  return invertInPlace(Float64Array.from(m), inv, d) ? inv : null
+}
+
+/**
+ * Gauss–Jordan inverse with partial pivoting of the d×d matrix in `a` (overwritten) into `inv`;
+ * false when a pivot is below 1e-12 (singular for our purposes).
+ */
+function invertInPlace(a: Float64Array, inv: Float64Array, d: number): boolean {
+  inv.fill(0)
   for (let i = 0; i < d; i++) inv[i * d + i] = 1
   for (let c = 0; c < d; c++) {
     let p = c
     for (let r = c + 1; r < d; r++) if (Math.abs(a[r * d + c]!) > Math.abs(a[p * d + c]!)) p = r
     const piv = a[p * d + c]!
-    if (Math.abs(piv) < 1e-12) return null
+    if (Math.abs(piv) < 1e-12) return false
     if (p !== c)
       for (let k = 0; k < d; k++) {
-        ;[a[c * d + k], a[p * d + k]] = [a[p * d + k]!, a[c * d + k]!]
-        ;[inv[c * d + k], inv[p * d + k]] = [inv[p * d + k]!, inv[c * d + k]!]
+        const s = a[c * d + k]!
+        a[c * d + k] = a[p * d + k]!
+        a[p * d + k] = s
+        const w = inv[c * d + k]!
+        inv[c * d + k] = inv[p * d + k]!
+        inv[p * d + k] = w
       }
     for (let k = 0; k < d; k++) {
       a[c * d + k] = a[c * d + k]! / piv
@@ -128,7 +138,7 @@ export function invert(m: Float64Array, d: number): Float64Array | null {
       }
     }
   }
-  return inv
+  return true
 }
 
 /** ‖y_j − p‖² for the points y (row-major, dimension d); d = 2 without the inner loop. */
@@ -218,6 +228,7 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
   const firsts = s0.n > (o.particles ?? 2000) ? rng.permutation(s0.n).subarray(0, o.particles ?? 2000) : Int32Array.from({ length: s0.n }, (_, i) => i)
   const combos = snaps.slice(1, d + 1).reduce((p, s) => p * s.n, 1)
   const X = new Float64Array(d * d)
+  const Xi = new Float64Array(d * d)
   const Y = new Float64Array(d * d)
   const A = new Float64Array(d * d)
   const p = new Float64Array(d)
@@ -227,14 +238,15 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
     const best: { err: number; traj: Int32Array }[] = []
     let worst = Infinity
     idx[0] = i0
+    // X = [x_0(i_0) … x_{d−1}(i_{d−1})] depends on all but the last point of a chain: inverted
+    // once per choice of those (false when singular: no chain through them).
+    const invertX = (): boolean => {
+      for (let c = 0; c < d; c++) for (let r = 0; r < d; r++) X[r * d + c] = snaps[c]!.x[idx[c]! * d + r]!
+      return invertInPlace(X, Xi, d)
+    }
+    /** The chain idx[0..d] with X⁻¹ in Xi. */
     const visit = () => {
-      for (let c = 0; c < d; c++)
-        for (let r = 0; r < d; r++) {
-          X[r * d + c] = snaps[c]!.x[idx[c]! * d + r]!
-          Y[r * d + c] = snaps[c + 1]!.x[idx[c + 1]! * d + r]!
-        }
-      const Xi = invert(X, d)
-      if (!Xi) return
+      for (let c = 0; c < d; c++) for (let r = 0; r < d; r++) Y[r * d + c] = snaps[c + 1]!.x[idx[c + 1]! * d + r]!
       for (let r = 0; r < d; r++)
         for (let c = 0; c < d; c++) {
           let v = 0
@@ -250,10 +262,20 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
       for (let r = 0; r < d; r++) c0 += Y[r * d + d - 1]! ** 2
       for (let t = d + 1; t < T1 && err < worst; t++) {
         matVec(A, snaps[t - 1]!.x, idx[t - 1]! * d, d, p)
-        near[t]!.query(p)
+        let m2t = m2
+        for (let r = 0; r < d; r++) m2t += p[r]! ** 2
+        // Once `keepPer` chains are kept, only a point within squared distance `bound` can keep the
+        // chain below `worst` (bound padded by 1e-9 relative, far above rounding): none there, and
+        // the chain is dropped, as the full search would drop it.
+        const denom = m2t + c0
+        const bound = worst < Infinity && denom > 0 && denom < Infinity ? worst * denom * (1 + 1e-9) - e2 : Infinity
+        if (near[t]!.query(p, 0, bound) < 0) {
+          err = Infinity
+          break
+        }
         idx[t] = near[t]!.index
         e2 += near[t]!.dist2
-        for (let r = 0; r < d; r++) m2 += p[r]! ** 2
+        m2 = m2t
         err = e2 / (m2 + c0)
       }
       if (err < worst) {
@@ -267,8 +289,19 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
     }
     if (combos <= chainsPer) {
       const loop = (level: number) => {
-        if (level > d) return visit()
-        for (let i = 0; i < snaps[level]!.n; i++) {
+        const n = snaps[level]!.n
+        if (level === d) {
+          if (!invertX()) {
+            idx[d] = n - 1
+            return
+          }
+          for (let i = 0; i < n; i++) {
+            idx[d] = i
+            visit()
+          }
+          return
+        }
+        for (let i = 0; i < n; i++) {
           idx[level] = i
           loop(level + 1)
         }
@@ -277,7 +310,7 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
     } else
       for (let q = 0; q < chainsPer; q++) {
         for (let level = 1; level <= d; level++) idx[level] = rng.int(snaps[level]!.n)
-        visit()
+        if (invertX()) visit()
       }
     let bestA: Float64Array | null = null
     let bestRes = Infinity
@@ -306,51 +339,110 @@ export function reconstructTrajectories(snaps: Snapshot[], rng: Rng, o: { chains
  * all transitions: each prediction and each point in at most one pair, so an A cannot explain more
  * particles than there are (a contraction that maps everything into a dense region explains few).
  */
-function mutualPairs(snaps: Snapshot[], A: Float64Array): { t: Int32Array; i: Int32Array; j: Int32Array; e: Float64Array } {
+function mutualPairs(snaps: Snapshot[], A: Float64Array, w: PairScratch): { t: Int32Array; i: Int32Array; j: Int32Array; e: Float64Array } {
   const d = snaps[0]!.d
   const T = snaps.length - 1
-  const ts: number[] = [], is: number[] = [], js: number[] = [], es: number[] = []
-  const p = new Float64Array(d)
+  const { ts, is, js, es, p, P, fwd, fe } = w
+  let len = 0
   for (let t = 0; t < T; t++) {
     const x = snaps[t]!, y = snaps[t + 1]!
-    const P = new Float64Array(x.n * d)
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
-      P.set(p, i * d)
+      for (let r = 0; r < d; r++) P[i * d + r] = p[r]!
     }
-    const fwd = new Int32Array(x.n)
-    const fe = new Float64Array(x.n)
-    const toY = new Nearest(y)
-    const toP = new Nearest({ x: P, n: x.n, d })
+    const toY = w.index[t + 1]
+    if (!toY || x.n > BRUTE_FORCE) {
+      const toYt = new Nearest(y)
+      const toP = new Nearest({ x: P.subarray(0, x.n * d), n: x.n, d })
+      for (let i = 0; i < x.n; i++) {
+        toYt.query(P, i * d)
+        fwd[i] = toYt.index
+        fe[i] = toYt.dist2
+      }
+      for (let j = 0; j < y.n; j++) {
+        toP.query(y.x, j * d)
+        const i = toP.index
+        if (fwd[i] === j) (ts[len] = t), (is[len] = i), (js[len] = j), (es[len++] = fe[i]!)
+      }
+      continue
+    }
     for (let i = 0; i < x.n; i++) {
       toY.query(P, i * d)
       fwd[i] = toY.index
       fe[i] = toY.dist2
     }
+    // Point j's nearest prediction is mutual only if it is the nearest (lowest index on ties) of
+    // the predictions whose nearest point is j: look that one up, then ask whether any prediction
+    // is nearer to j (the squared distances are the same numbers both ways).
+    const cand = w.cand.fill(-1, 0, y.n)
+    for (let i = 0; i < x.n; i++) {
+      const j = fwd[i]!, c = cand[j]!
+      if (c < 0 || fe[i]! < fe[c]!) cand[j] = i
+    }
+    const toP = w.pred.set(P, x.n)
     for (let j = 0; j < y.n; j++) {
-      toP.query(y.x, j * d)
-      const i = toP.index
-      if (fwd[i] === j) ts.push(t), is.push(i), js.push(j), es.push(fe[i]!)
+      const i = cand[j]!
+      if (i < 0) continue
+      if (toP.query(y.x, j * d, fe[i]!) === i) (ts[len] = t), (is[len] = i), (js[len] = j), (es[len++] = fe[i]!)
     }
   }
-  return { t: Int32Array.from(ts), i: Int32Array.from(is), j: Int32Array.from(js), e: Float64Array.from(es) }
+  return { t: ts.subarray(0, len), i: is.subarray(0, len), j: js.subarray(0, len), e: es.subarray(0, len) }
+}
+
+/**
+ * Buffers of the mutual pairs over one set of snapshots, reused across hypotheses: each small
+ * snapshot's sorted points (null where it is large: kd-trees there), the predictions and their
+ * sorted copy, and the pair lists.
+ */
+class PairScratch {
+  readonly index: (SortedPoints | null)[]
+  readonly pred: SortedPoints
+  readonly p: Float64Array
+  readonly P: Float64Array
+  readonly fwd: Int32Array
+  readonly fe: Float64Array
+  readonly cand: Int32Array
+  readonly ts: Int32Array
+  readonly is: Int32Array
+  readonly js: Int32Array
+  readonly es: Float64Array
+  constructor(snaps: Snapshot[]) {
+    const d = snaps[0]!.d
+    let nMax = 0
+    for (const s of snaps) nMax = Math.max(nMax, s.n)
+    let cap = 0
+    for (let t = 0; t + 1 < snaps.length; t++) cap += Math.min(snaps[t]!.n, snaps[t + 1]!.n)
+    this.index = snaps.map((s) => (s.n <= BRUTE_FORCE ? new SortedPoints(s.x, s.n, s.d) : null))
+    this.pred = new SortedPoints(new Float64Array(0), 0, d)
+    this.p = new Float64Array(d)
+    this.P = new Float64Array(nMax * d)
+    this.fwd = new Int32Array(nMax)
+    this.fe = new Float64Array(nMax)
+    this.cand = new Int32Array(nMax)
+    this.ts = new Int32Array(cap)
+    this.is = new Int32Array(cap)
+    this.js = new Int32Array(cap)
+    this.es = new Float64Array(cap)
+  }
 }
 
 /** Trimmed score of A (sum of the h smallest mutual-pair residuals, missing pairs at `pad`) with C-step refits. */
-export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, steps: number): { A: Float64Array; score: number; pairs: number } {
+export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, steps: number, scratch?: PairScratch): { A: Float64Array; score: number; pairs: number } {
   const d = snaps[0]!.d
+  const w = scratch ?? new PairScratch(snaps)
   let cur = A
   for (let it = 0; ; it++) {
-    const mp = mutualPairs(snaps, cur)
+    const mp = mutualPairs(snaps, cur, w)
     const use = argsortNonNegative(mp.e).subarray(0, h)
     let score = 0
-    for (const q of use) score += mp.e[q]!
+    for (let u = 0; u < use.length; u++) score += mp.e[use[u]!]!
     const pad = use.length ? 4 * mp.e[use[use.length - 1]!]! : Infinity
     score += (h - use.length) * pad
     if (it >= steps || use.length < d) return { A: cur, score, pairs: mp.e.length }
     const S = new Float64Array(d * d)
     const R = new Float64Array(d * d)
-    for (const q of use) {
+    for (let u = 0; u < use.length; u++) {
+      const q = use[u]!
       const x = snaps[mp.t[q]!]!.x, y = snaps[mp.t[q]! + 1]!.x
       const a = mp.i[q]! * d, b = mp.j[q]! * d
       for (let r = 0; r < d; r++)
@@ -371,8 +463,41 @@ export function refineHypothesis(snaps: Snapshot[], A: Float64Array, h: number, 
  */
 function relaxedCostMatrix(x: Snapshot, y: Snapshot, theta: Float64Array[], p: Float64Array, C = new Float64Array(x.n * y.n), arg?: Int8Array): Float64Array {
   const d = x.d
-  C.fill(Infinity)
   const m = y.n, yx = y.x
+  if (d === 2) {
+    // The same numbers as the general loop below (matVec, then sqDist; the first k wins ties), with
+    // the prediction kept in registers.
+    const xx = x.x, K = theta.length
+    for (let i = 0; i < x.n; i++) {
+      const x0 = xx[2 * i]!, x1 = xx[2 * i + 1]!, o = i * m
+      for (let k = 0; k < K; k++) {
+        const A = theta[k]!
+        const p0 = 0 + A[0]! * x0 + A[1]! * x1
+        const p1 = 0 + A[2]! * x0 + A[3]! * x1
+        if (k === 0)
+          for (let j = 0; j < m; j++) {
+            const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
+            const e = a * a + b * b
+            if (e < Infinity) {
+              C[o + j] = e
+              if (arg) arg[o + j] = 0
+            } else C[o + j] = Infinity
+          }
+        else
+          for (let j = 0; j < m; j++) {
+            const a = yx[2 * j]! - p0, b = yx[2 * j + 1]! - p1
+            const e = a * a + b * b
+            if (e < C[o + j]!) {
+              C[o + j] = e
+              if (arg) arg[o + j] = k
+            }
+          }
+      }
+      if (K === 0) C.fill(Infinity, o, o + m)
+    }
+    return C
+  }
+  C.fill(Infinity)
   theta.forEach((A, k) => {
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
@@ -446,6 +571,94 @@ export function relaxedObjective(snaps: Snapshot[], weights: Float64Array[], the
   return total
 }
 
+/** One matrix's costs ‖x_{t+1}(j) − A x_t(i)‖² of every transition, with their row and column minima. */
+export interface MatrixCosts {
+  C: Float64Array[]
+  rowMin: Float64Array[]
+  colMin: Float64Array[]
+}
+
+export function matrixCosts(snaps: Snapshot[], A: Float64Array): MatrixCosts {
+  const p = new Float64Array(snaps[0]!.d)
+  const out: MatrixCosts = { C: [], rowMin: [], colMin: [] }
+  for (let t = 0; t + 1 < snaps.length; t++) {
+    const n = snaps[t]!.n, m = snaps[t + 1]!.n
+    const C = relaxedCostMatrix(snaps[t]!, snaps[t + 1]!, [A], p)
+    const rowMin = new Float64Array(n).fill(Infinity)
+    const colMin = new Float64Array(m).fill(Infinity)
+    for (let i = 0; i < n; i++) {
+      const o = i * m
+      let best = Infinity
+      for (let j = 0; j < m; j++) {
+        const c = C[o + j]!
+        if (c < best) best = c
+        if (c < colMin[j]!) colMin[j] = c
+      }
+      rowMin[i] = best
+    }
+    out.C.push(C)
+    out.rowMin.push(rowMin)
+    out.colMin.push(colMin)
+  }
+  return out
+}
+
+/**
+ * relaxedObjective(snaps, weights, θ, cutoff) from the costs of each matrix of θ (matrixCosts),
+ * for callers that score many sets drawn from a few matrices: the same value to the last bit (the
+ * relaxed cost is the same minimum over the matrices, and the bounds of the transitions are the
+ * sums of the same row and column minima), but each matrix's costs are computed once, and a set
+ * refused by its bounds alone costs O(K·N) instead of O(K·N²).
+ */
+export function relaxedObjectiveOf(weights: Float64Array[], parts: MatrixCosts[], cutoff = Infinity): number {
+  const T = weights.length - 1
+  const K = parts.length
+  let rest = 0
+  const lb = new Float64Array(T)
+  if (cutoff < Infinity) {
+    for (let t = 0; t < T; t++) {
+      const a = weights[t]!, b = weights[t + 1]!
+      let rows = 0
+      for (let i = 0; i < a.length; i++) {
+        let best = Infinity
+        for (let k = 0; k < K; k++) {
+          const v = parts[k]!.rowMin[t]![i]!
+          if (v < best) best = v
+        }
+        rows += a[i]! * best
+      }
+      let cols = 0
+      for (let j = 0; j < b.length; j++) {
+        let best = Infinity
+        for (let k = 0; k < K; k++) {
+          const v = parts[k]!.colMin[t]![j]!
+          if (v < best) best = v
+        }
+        cols += b[j]! * best
+      }
+      rest += lb[t] = Math.max(rows, cols)
+    }
+    if (rest >= cutoff) return rest
+  }
+  const order = Array.from(lb.keys()).sort((a, b) => lb[b]! - lb[a]!)
+  const cost = new Float64Array(T)
+  let sofar = 0
+  for (const t of order) {
+    rest -= lb[t]!
+    const C = Float64Array.from(parts[0]!.C[t]!)
+    for (let k = 1; k < K; k++) {
+      const Ck = parts[k]!.C[t]!
+      for (let q = 0; q < C.length; q++) if (Ck[q]! < C[q]!) C[q] = Ck[q]!
+    }
+    cost[t] = exactOt({ a: weights[t]!, b: weights[t + 1]!, costMatrix: C }).cost
+    sofar += cost[t]!
+    if (sofar + rest >= cutoff) return sofar + rest
+  }
+  let total = 0
+  for (let t = 0; t < T; t++) total += cost[t]!
+  return total
+}
+
 /** Per hypothesis: its `rowPairs` best pairs (t, i, j) of every row, sorted by residual (key = row·maxCols + j over all transitions). */
 interface PairList {
   key: Int32Array
@@ -453,7 +666,7 @@ interface PairList {
   r: Float64Array
 }
 
-function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase: Int32Array, colBase: Int32Array): PairList {
+function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase: Int32Array, colBase: Int32Array, near: SortedPoints[]): PairList {
   const d = snaps[0]!.d
   const p = new Float64Array(d)
   let cap = 0
@@ -463,24 +676,22 @@ function pairList(snaps: Snapshot[], A: Float64Array, rowPairs: number, rowBase:
   const bestR = new Float64Array(rowPairs)
   const bestJ = new Int32Array(rowPairs)
   for (let t = 0; t + 1 < snaps.length; t++) {
-    const x = snaps[t]!, y = snaps[t + 1]!
+    const x = snaps[t]!
     for (let i = 0; i < x.n; i++) {
       matVec(A, x.x, i * d, d, p)
-      bestR.fill(Infinity)
-      const yx = y.x
-      for (let j = 0; j < y.n; j++) {
-        const e = sqDist(yx, j, p, d)
-        if (e >= bestR[rowPairs - 1]!) continue
-        let q = rowPairs - 1
-        while (q > 0 && bestR[q - 1]! > e) (bestR[q] = bestR[q - 1]!), (bestJ[q] = bestJ[q - 1]!), q--
-        bestR[q] = e
-        bestJ[q] = j
-      }
+      near[t + 1]!.nearestK(p, 0, rowPairs, bestR, bestJ)
       for (let q = 0; q < rowPairs && Number.isFinite(bestR[q]!); q++) (rows[len] = rowBase[t]! + i), (keys[len] = colBase[t]! + bestJ[q]!), (rs[len++] = bestR[q]!)
     }
   }
   const order = argsortNonNegative(rs.subarray(0, len))
-  return { key: Int32Array.from(order, (q) => keys[q]!), row: Int32Array.from(order, (q) => rows[q]!), r: Float64Array.from(order, (q) => rs[q]!) }
+  const out: PairList = { key: new Int32Array(len), row: new Int32Array(len), r: new Float64Array(len) }
+  for (let e = 0; e < len; e++) {
+    const q = order[e]!
+    out.key[e] = keys[q]!
+    out.row[e] = rows[q]!
+    out.r[e] = rs[q]!
+  }
+  return out
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
@@ -538,7 +749,8 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
   const colBase = new Int32Array(T + 1)
   for (let t = 0; t < T; t++) (rowBase[t + 1] = rowBase[t]! + snaps[t]!.n), (colBase[t + 1] = colBase[t]! + snaps[t + 1]!.n)
   const rowsTotal = rowBase[T]!
-  const lists = candidates.map((A) => pairList(snaps, A, o.rowPairs ?? 4, rowBase, colBase))
+  const near = snaps.map((s) => new SortedPoints(s.x, s.n, s.d))
+  const lists = candidates.map((A) => pairList(snaps, A, o.rowPairs ?? 4, rowBase, colBase, near))
   // Scale: median squared nearest-neighbour distance within the snapshots.
   const nn: number[] = []
   for (const s of snaps)
@@ -587,6 +799,63 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
     }
     return total + lam * (rowsTotal - matched)
   }
+  // Per list, summaries that do not depend on λ (the same choices as scoring every set in full,
+  // for less work): (a) its own greedy matching — a list alone is walked in the same order at
+  // every λ, so its score at λ is its matches below λ (summed in the same order) plus λ per row
+  // left; (b) the smallest residual of each row and column, for a lower bound of a set's score:
+  // every row pays at least min(λ, its smallest residual in the set's lists), and so does every
+  // column (plus λ per row beyond the number of columns).
+  const colsTotal = colBase[T]!
+  const solo = lists.map((L) => {
+    stamp++
+    const mr: number[] = [], cum: number[] = [0]
+    const rowMin = new Float64Array(rowsTotal).fill(Infinity)
+    const colMin = new Float64Array(colsTotal).fill(Infinity)
+    let total = 0
+    for (let e = 0; e < L.r.length; e++) {
+      const row = L.row[e]!, key = L.key[e]!, r = L.r[e]!
+      if (r < rowMin[row]!) rowMin[row] = r
+      if (r < colMin[key]!) colMin[key] = r
+      if (usedRow[row] === stamp || usedCol[key] === stamp) continue
+      usedRow[row] = stamp
+      usedCol[key] = stamp
+      total += r
+      mr.push(r)
+      cum.push(total)
+    }
+    return { r: Float64Array.from(mr), cum: Float64Array.from(cum), rowMin, colMin }
+  })
+  /** score([lists[q]], λ, bound), or a number ≥ bound when that score is ≥ bound. */
+  const soloScore = (q: number, lam: number, bound: number): number => {
+    const S = solo[q]!
+    let lo = 0, hi = S.r.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (S.r[mid]! < lam) lo = mid + 1
+      else hi = mid
+    }
+    const full = S.cum[lo]! + lam * (rowsTotal - lo)
+    // Below the bound the walk itself decides (it may stop early on rounding alone).
+    return full >= bound ? full : score([lists[q]!], lam, bound)
+  }
+  const cRow = new Float64Array(rowsTotal), cCol = new Float64Array(colsTotal)
+  /** Lower bound of the score of the chosen lists (their minima in cRow, cCol) together with list q. */
+  const lowerBound = (q: number, lam: number): number => {
+    const qr = solo[q]!.rowMin, qc = solo[q]!.colMin
+    let rs = 0
+    for (let i = 0; i < rowsTotal; i++) {
+      let v = cRow[i]!
+      if (qr[i]! < v) v = qr[i]!
+      rs += v < lam ? v : lam
+    }
+    let cs = lam * (rowsTotal - colsTotal)
+    for (let j = 0; j < colsTotal; j++) {
+      let v = cCol[j]!
+      if (qc[j]! < v) v = qc[j]!
+      cs += v < lam ? v : lam
+    }
+    return rs > cs ? rs : cs
+  }
   const sets: Float64Array[][] = []
   const seen = new Set<string>()
   for (const level of levels) {
@@ -594,9 +863,21 @@ export function forwardSets(snaps: Snapshot[], candidates: Float64Array[], K: nu
     const chosen: number[] = []
     for (let k = 0; k < K; k++) {
       let best = -1, bs = Infinity
+      if (k > 0) {
+        cRow.fill(Infinity)
+        cCol.fill(Infinity)
+        for (const c of chosen) {
+          const S = solo[c]!
+          for (let i = 0; i < rowsTotal; i++) if (S.rowMin[i]! < cRow[i]!) cRow[i] = S.rowMin[i]!
+          for (let j = 0; j < colsTotal; j++) if (S.colMin[j]! < cCol[j]!) cCol[j] = S.colMin[j]!
+        }
+      }
       for (let q = 0; q < lists.length; q++) {
         if (chosen.includes(q)) continue
-        const s = score([...chosen.map((c) => lists[c]!), lists[q]!], lam, bs)
+        // A set whose bound (padded by 1e-12 relative, far above the rounding of either sum) reaches
+        // the best score so far cannot be picked: its score is at least as high.
+        if (k > 0 && lowerBound(q, lam) * (1 - 1e-12) >= bs) continue
+        const s = k === 0 ? soloScore(q, lam, bs) : score([...chosen.map((c) => lists[c]!), lists[q]!], lam, bs)
         if (s < bs) (bs = s), (best = q)
       }
       chosen.push(best)
@@ -625,6 +906,7 @@ function* subsets(M: number, K: number, from = 0, acc: number[] = []): Generator
  */
 export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: number, rng: Rng, o: HypothesisOptions = {}): HypothesisSeeds | null {
   const d = snaps[0]!.d
+  o.onStage?.('trajectory chains')
   const rec = reconstructTrajectories(snaps, rng, { chainsPerParticle: o.chainsPerParticle, perParticle: o.perParticle ?? 10 })
   if (!rec) return null
   const trim = o.trim ?? 0.5
@@ -633,28 +915,47 @@ export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: n
   let transitions = 0
   for (let t = 0; t + 1 < snaps.length; t++) transitions += snaps[t]!.n
   const h = Math.max(d + 1, Math.ceil((trim * transitions) / K))
-  const refined = rec.candidates.map((A) => refineHypothesis(snaps, A, h, o.refine ?? 2)).sort((a, b) => a.score - b.score)
+  o.onStage?.('trimmed refits')
+  const scratch = new PairScratch(snaps)
+  const refined = rec.candidates.map((A) => refineHypothesis(snaps, A, h, o.refine ?? 2, scratch)).sort((a, b) => a.score - b.score)
   const norm = (a: Float64Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0))
+  /** norm(a − b), summed as norm sums (no temporary array: this runs for every pair of ~1000 hypotheses). */
+  const dist = (a: Float64Array, b: Float64Array) => {
+    let s = 0
+    for (let q = 0; q < a.length; q++) {
+      const v = a[q]! - b[q]!
+      s += v * v
+    }
+    return Math.sqrt(s)
+  }
   const pool: typeof refined = []
   for (const r of refined) {
-    if (pool.every((c) => norm(c.A.map((v, q) => v - r.A[q]!)) > 0.1 * Math.max(norm(c.A), 1e-12))) pool.push(r)
+    if (pool.every((c) => dist(c.A, r.A) > 0.1 * Math.max(norm(c.A), 1e-12))) pool.push(r)
     if (pool.length >= Math.max(M, o.pool ?? 40)) break
   }
   // Forward selection over all refined hypotheses (near-duplicates within 2% dropped).
   const distinct: Float64Array[] = []
-  for (const r of refined) if (distinct.every((c) => norm(c.map((v, q) => v - r.A[q]!)) > 0.02 * Math.max(norm(c), 1e-12))) distinct.push(r.A)
+  const distinctNorm: number[] = []
+  for (const r of refined)
+    if (distinct.every((c, q) => dist(c, r.A) > 0.02 * Math.max(distinctNorm[q]!, 1e-12))) {
+      distinct.push(r.A)
+      distinctNorm.push(norm(r.A))
+    }
+  o.onStage?.('forward selection')
   const forward = forwardSets(snaps, distinct, K)
   const short = pool.slice(0, M)
   if (short.length < K) return null
+  o.onStage?.('K-subsets')
   // Only the maxSets best sets are kept: a set is refused as soon as its bound passes the
   // maxSets-th best cost so far (the same sets and costs as scoring every one in full).
   const scored: { S: number[]; cost: number }[] = []
   const best: number[] = []
+  const shortCosts: MatrixCosts[] = []
   let count = 0
   for (const S of subsets(short.length, K)) {
     if (++count > (o.maxSubsets ?? 400)) break
     const cutoff = best.length < maxSets ? Infinity : best[maxSets - 1]!
-    const cost = relaxedObjective(snaps, weights, S.map((c) => short[c]!.A), cutoff)
+    const cost = relaxedObjectiveOf(weights, S.map((c) => (shortCosts[c] ??= matrixCosts(snaps, short[c]!.A))), cutoff)
     if (cost >= cutoff) continue
     scored.push({ S, cost })
     best.push(cost)
@@ -666,7 +967,10 @@ export function hypothesisSeeds(snaps: Snapshot[], weights: Float64Array[], K: n
   return { sets: chosen.map((s) => s.S.map((c) => Float64Array.from(short[c]!.A))), costs: chosen.map((s) => s.cost), forward, shortlist: pool.map((s) => s.A), reconstruction: rec }
 }
 
-const uniform = (w: Float64Array): boolean => w.every((v) => v === w[0])
+const uniform = (w: Float64Array): boolean => {
+  for (let i = 1; i < w.length; i++) if (w[i] !== w[0]) return false
+  return true
+}
 
 /**
  * One transition's optimal plan for cost C: the assignment solver (warm-started from `warm`, the
@@ -677,7 +981,8 @@ function transitionPlan(C: Float64Array, a: Float64Array, b: Float64Array, warm?
   const n = a.length
   if (n === b.length && uniform(a) && uniform(b) && a[0]! > 0) {
     const r = linearAssignment(C, n, warm)
-    const rows = Int32Array.from({ length: n }, (_, i) => i)
+    const rows = new Int32Array(n)
+    for (let i = 0; i < n; i++) rows[i] = i
     const values = new Float64Array(n).fill(a[0]!)
     let cost = 0
     for (let i = 0; i < n; i++) cost += values[i]! * C[i * n + r.colOf[i]!]!
@@ -749,13 +1054,16 @@ export function relaxedBcd(snaps: Snapshot[], weights: Float64Array[], theta0: F
  */
 export function swapSearch(snaps: Snapshot[], weights: Float64Array[], start: { theta: Float64Array[]; cost: number }, pool: Float64Array[], passes = 6): { theta: Float64Array[]; cost: number } {
   let cur = start
+  const poolCosts: MatrixCosts[] = []
   for (let pass = 0; pass < passes; pass++) {
     let best: Float64Array[] | null = null
     let bestCost = cur.cost
+    const curCosts = cur.theta.map((a) => matrixCosts(snaps, a))
     for (let k = 0; k < cur.theta.length; k++)
-      for (const c of pool) {
-        const trial = cur.theta.map((a, q) => (q === k ? c : a))
-        const v = relaxedObjective(snaps, weights, trial, bestCost * (1 - 1e-9))
+      for (let c = 0; c < pool.length; c++) {
+        const trial = cur.theta.map((a, q) => (q === k ? pool[c]! : a))
+        const parts = curCosts.map((a, q) => (q === k ? (poolCosts[c] ??= matrixCosts(snaps, pool[c]!)) : a))
+        const v = relaxedObjectiveOf(weights, parts, bestCost * (1 - 1e-9))
         if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
       }
     if (!best) break
@@ -781,17 +1089,14 @@ export function peel(snaps: Snapshot[], weights: Float64Array[], start: { theta:
   const p = new Float64Array(d)
   // Noise level: median of the per-row best residuals under θ.
   const res: number[] = []
-  const rowBest = (A: Float64Array, x: Snapshot, i: number, y: Snapshot): number => {
+  // Nearest point searches of every snapshot (the same answers as scanning all points).
+  const near = snaps.map((s) => new SortedPoints(s.x, s.n, s.d))
+  const rowBest = (A: Float64Array, x: Snapshot, i: number, t1: number): number => {
     matVec(A, x.x, i * d, d, p)
-    let best = Infinity
-    for (let j = 0; j < y.n; j++) {
-      let e = 0
-      for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
-      if (e < best) best = e
-    }
-    return best
+    near[t1]!.query(p)
+    return near[t1]!.dist2
   }
-  for (let t = 0; t + 1 < snaps.length; t++) for (let i = 0; i < snaps[t]!.n; i++) res.push(Math.min(...start.theta.map((A) => rowBest(A, snaps[t]!, i, snaps[t + 1]!))))
+  for (let t = 0; t + 1 < snaps.length; t++) for (let i = 0; i < snaps[t]!.n; i++) res.push(Math.min(...start.theta.map((A) => rowBest(A, snaps[t]!, i, t + 1))))
   res.sort((a, b) => a - b)
   const lam = 4 * res[res.length >> 1]!
   let cur = start
@@ -801,17 +1106,12 @@ export function peel(snaps: Snapshot[], weights: Float64Array[], start: { theta:
     // such a successor.
     const keep = snaps.map((s) => new Uint8Array(s.n).fill(1))
     for (let t = 0; t + 1 < snaps.length; t++) {
-      const x = snaps[t]!, y = snaps[t + 1]!
+      const x = snaps[t]!
       for (const A of others)
         for (let i = 0; i < x.n; i++) {
           matVec(A, x.x, i * d, d, p)
-          let best = Infinity, bj = -1
-          for (let j = 0; j < y.n; j++) {
-            let e = 0
-            for (let c = 0; c < d; c++) e += (y.x[j * d + c]! - p[c]!) ** 2
-            if (e < best) (best = e), (bj = j)
-          }
-          if (best < lam) (keep[t]![i] = 0), (keep[t + 1]![bj] = 0)
+          const bj = near[t + 1]!.query(p)
+          if (near[t + 1]!.dist2 < lam) (keep[t]![i] = 0), (keep[t + 1]![bj] = 0)
         }
     }
     const sub: Snapshot[] = snaps.map((s, t) => {
@@ -826,12 +1126,14 @@ export function peel(snaps: Snapshot[], weights: Float64Array[], start: { theta:
     let transitions = 0
     for (let t = 0; t + 1 < sub.length; t++) transitions += sub[t]!.n
     const h = Math.max(d + 1, Math.ceil(0.5 * transitions))
-    const cands = rec.candidates.map((A) => refineHypothesis(sub, A, h, 2)).sort((a, b) => a.score - b.score).slice(0, o.tries ?? 20)
+    const scratch = new PairScratch(sub)
+    const cands = rec.candidates.map((A) => refineHypothesis(sub, A, h, 2, scratch)).sort((a, b) => a.score - b.score).slice(0, o.tries ?? 20)
     let best: Float64Array[] | null = null
     let bestCost = cur.cost
+    const curCosts = cur.theta.map((a, q) => (q === k ? null : matrixCosts(snaps, a)))
     for (const c of cands) {
       const trial = cur.theta.map((a, q) => (q === k ? c.A : a))
-      const v = relaxedObjective(snaps, weights, trial, bestCost * (1 - 1e-9))
+      const v = relaxedObjectiveOf(weights, curCosts.map((a) => a ?? matrixCosts(snaps, c.A)), bestCost * (1 - 1e-9))
       if (v < bestCost * (1 - 1e-9)) (bestCost = v), (best = trial)
     }
     if (!best) continue

@@ -103,13 +103,21 @@ export async function restrictedPlans(C: Stack, N: number[], weights: Float64Arr
       const m = N[t + 1]!
       for (let q = 0; q < c.length; q++) meanCost += c[q]!
       const m0 = Math.min(candidates, m)
-      const idx = new Int32Array(m)
+      const bestC = new Float64Array(m0)
+      const bestJ = new Int32Array(m0)
       for (let i = 0; i < N[t]!; i++) {
-        for (let j = 0; j < m; j++) idx[j] = j
-        const row = c.subarray(i * m, (i + 1) * m)
-        // partial selection of the m0 smallest
-        const sorted = Array.from(idx).sort((a, b) => row[a]! - row[b]!)
-        for (let q = 0; q < m0; q++) add(k, t, i, sorted[q]!)
+        // The m0 smallest of the row, smallest first, ties in column order (a stable sort's first m0).
+        const o = i * m
+        let len = 0
+        for (let j = 0; j < m; j++) {
+          const v = c[o + j]!
+          if (len === m0 && !(v < bestC[m0 - 1]!)) continue
+          let q = len < m0 ? len++ : m0 - 1
+          while (q > 0 && bestC[q - 1]! > v) (bestC[q] = bestC[q - 1]!), (bestJ[q] = bestJ[q - 1]!), q--
+          bestC[q] = v
+          bestJ[q] = j
+        }
+        for (let q = 0; q < m0; q++) add(k, t, i, bestJ[q]!)
       }
     }
   meanCost /= total
@@ -162,25 +170,27 @@ export async function restrictedPlans(C: Stack, N: number[], weights: Float64Arr
   for (;;) {
     checkAborted(ctx)
     rounds++
-    // Build the restricted LP in CSR form (rows collect their columns).
-    const rowCols: number[][] = Array.from({ length: nRows }, () => [])
-    const rowVals: number[][] = Array.from({ length: nRows }, () => [])
+    // Build the restricted LP in CSR form: each row lists its columns in column order.
     const c = new Float64Array(cols.length)
-    cols.forEach(({ k, t, i, j }, q) => {
-      c[q] = C[k]![t]![i * N[t + 1]! + j]!
-      if (t === 0) rowCols[i]!.push(q), rowVals[i]!.push(1)
-      rowCols[row2[t]! + j]!.push(q), rowVals[row2[t]! + j]!.push(1)
-      if (t + 1 <= T - 1) rowCols[row3[k]![t + 1]! + j]!.push(q), rowVals[row3[k]![t + 1]! + j]!.push(1)
-      if (t >= 1) rowCols[row3[k]![t]! + i]!.push(q), rowVals[row3[k]![t]! + i]!.push(-1)
-    })
     const starts = new Int32Array(nRows + 1)
-    for (let r = 0; r < nRows; r++) starts[r + 1] = starts[r]! + rowCols[r]!.length
+    const forEachEntry = (f: (row: number, q: number, v: number) => void) =>
+      cols.forEach(({ k, t, i, j }, q) => {
+        if (t === 0) f(i, q, 1)
+        f(row2[t]! + j, q, 1)
+        if (t + 1 <= T - 1) f(row3[k]![t + 1]! + j, q, 1)
+        if (t >= 1) f(row3[k]![t]! + i, q, -1)
+      })
+    cols.forEach(({ k, t, i, j }, q) => (c[q] = C[k]![t]![i * N[t + 1]! + j]!))
+    forEachEntry((row) => starts[row + 1]!++)
+    for (let r = 0; r < nRows; r++) starts[r + 1]! += starts[r]!
+    const fill = starts.slice(0, nRows)
     const indices = new Int32Array(starts[nRows]!)
     const values = new Float64Array(starts[nRows]!)
-    for (let r = 0; r < nRows; r++) {
-      indices.set(rowCols[r]!, starts[r]!)
-      values.set(rowVals[r]!, starts[r]!)
-    }
+    forEachEntry((row, q, v) => {
+      const at = fill[row]!++
+      indices[at] = q
+      values[at] = v
+    })
     const res = await solveLp(
       { sense: 'min', c, rows: { starts, indices, values, lower, upper: lower } },
       { duals: true },

@@ -170,6 +170,8 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
     let P: Stack = []
     let Psp: SparseStack = []
     let columnSet: Uint8Array | undefined
+    // Costs at the current θ, computed for the objective and used again by the next plan step.
+    let Cnext: Stack | null = null
     let converged = false
     // Exact mode: while θ moves, each plan step runs at most lpRounds pricing rounds (still a
     // descent step: the previous plan's columns are always in the restricted LP); once the
@@ -188,7 +190,7 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
         theta = updateThetaSparse(snaps, Psp, theta, cfg.affine)
         obj = sparseObjective(snaps, theta, Psp, cfg.affine)
       } else {
-        const C = costStack(snaps, theta, cfg.affine)
+        const C = Cnext ?? costStack(snaps, theta, cfg.affine)
         if (solver === 'exact') {
           const rp = await restrictedPlans(C, N, weights, P.length ? P : null, { columnSet, maxRounds: certify ? 50 : cfg.lpRounds }, ctx)
           P = rp.P
@@ -200,7 +202,8 @@ export async function separateEnsembles(problem: EnsembleProblem, config: Ensemb
           P = e.P
         }
         theta = updateTheta(snaps, P, theta, cfg.affine)
-        obj = objective(costStack(snaps, theta, cfg.affine), P)
+        Cnext = costStack(snaps, theta, cfg.affine)
+        obj = objective(Cnext, P)
       }
       trace.push(obj)
       ctx?.onProgress?.({ fraction: (r + Math.min(1, (it + 1) / cfg.maxIter)) / cfg.restarts, stage: `restart ${r + 1}/${cfg.restarts}`, message: `iteration ${it + 1}, objective ${obj.toPrecision(6)}`, loss: obj })
@@ -258,14 +261,14 @@ export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: numb
     return { x, n: pick.length, d }
   })
   const w = sub.map((s, t) => (s === snaps[t] ? weights[t]! : new Float64Array(s.n).fill(1 / s.n)))
-  ctx?.onProgress?.({ fraction: 0, stage: 'hypotheses', message: 'trajectory hypotheses' })
-  const h = hypothesisSeeds(sub, w, K, rng)
+  const h = hypothesisSeeds(sub, w, K, rng, { onStage: (message) => ctx?.onProgress?.({ fraction: 0, stage: 'hypotheses', message }) })
   if (!h) return []
   const cands: Float64Array[][] = [...h.forward, ...h.sets].map((s) => s.map((a) => Float64Array.from(a)))
   for (const base of h.sets.slice(0, 3))
     for (let k = 0; k < K; k++) cands.push(base.map((a, q) => (q === k ? rng.normals(d * d) : Float64Array.from(a))))
   while (cands.length < cfg.screenStarts) cands.push(Array.from({ length: K }, () => rng.normals(d * d)))
   const screened: { theta: Float64Array[]; cost: number }[] = []
+  ctx?.onProgress?.({ fraction: 0, stage: 'screening starts', message: `${Math.min(cands.length, Math.max(cfg.screenStarts, 1))} starts` })
   cands.slice(0, Math.max(cfg.screenStarts, 1)).forEach((c, q) => {
     checkAborted(ctx)
     screened.push(relaxedBcd(sub, w, c))
@@ -273,6 +276,7 @@ export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: numb
   })
   screened.sort((a, b) => a.cost - b.cost)
   // Swap search from the best screened starts (pool: the hypotheses' shortlist).
+  ctx?.onProgress?.({ fraction: 0, stage: 'swap search', message: `${Math.min(cfg.swapStarts, screened.length)} starts` })
   for (let q = 0; q < Math.min(cfg.swapStarts, screened.length); q++) {
     checkAborted(ctx)
     screened.push(swapSearch(sub, w, screened[q]!, h.shortlist))
@@ -280,6 +284,7 @@ export function seededStarts(snaps: Snapshot[], weights: Float64Array[], K: numb
   }
   screened.sort((a, b) => a.cost - b.cost)
   // Peeling from the best screened starts: re-seed each ensemble from the points the others leave.
+  ctx?.onProgress?.({ fraction: 0, stage: 'peeling', message: `${Math.min(cfg.swapStarts, screened.length)} starts` })
   for (let q = 0; q < Math.min(cfg.swapStarts, screened.length); q++) {
     checkAborted(ctx)
     screened.push(peel(sub, w, screened[q]!, rng))

@@ -29,14 +29,17 @@ export interface AssignmentResult {
  */
 export function linearAssignment(C: Float64Array, n: number, warm?: Float64Array): AssignmentResult {
   if (!(n >= 1) || C.length !== n * n) throw new RangeError(`linearAssignment: expected an n×n matrix with n ≥ 1, got n = ${n} and ${C.length} entries`)
-  const u = new Float64Array(n + 1)
-  const v = new Float64Array(n + 1)
+  // Work arrays reused between calls (a descent solves thousands of small problems, and typed
+  // arrays beyond 64 bytes are slow to allocate); the results are fresh arrays.
+  const w = workspace(n)
+  const u = w.u.fill(0, 0, n + 1)
+  const v = w.v.fill(0, 0, n + 1)
   // 1-based columns; rowOf[j] = row (1-based) matched to column j, 0 when free; column 0 is the
   // source of the augmenting-path search.
-  const rowOf = new Int32Array(n + 1)
-  const way = new Int32Array(n + 1)
-  const minv = new Float64Array(n + 1)
-  const used = new Uint8Array(n + 1)
+  const rowOf = w.rowOf.fill(0, 0, n + 1)
+  const way = w.way.fill(0, 0, n + 1)
+  const minv = w.minv
+  const used = w.used
   if (warm && warm.length === n && warm.every(Number.isFinite)) for (let j = 1; j <= n; j++) v[j] = warm[j - 1]!
   else
     for (let j = 1; j <= n; j++) {
@@ -57,13 +60,21 @@ export function linearAssignment(C: Float64Array, n: number, warm?: Float64Array
     if (rowOf[arg] === 0) rowOf[arg] = i
     else free.push(i)
   }
+  // Columns reached by the current search, in the order they were reached.
+  const reached = w.reached
   for (const i of free) {
     rowOf[0] = i
     let j0 = 0
-    minv.fill(Infinity)
-    used.fill(0)
+    let nReached = 0
+    minv.fill(Infinity, 0, n + 1)
+    used.fill(0, 0, n + 1)
+    // Each step lowers minv of the columns not yet reached by that step's delta; the subtraction
+    // is done when the next step reads them (the same operations, one pass over the columns).
+    let pending = 0
+    let lag = false
     do {
       used[j0] = 1
+      reached[nReached++] = j0
       const i0 = rowOf[j0]!
       const o = (i0 - 1) * n - 1
       const ui = u[i0]!
@@ -71,21 +82,25 @@ export function linearAssignment(C: Float64Array, n: number, warm?: Float64Array
       let j1 = 0
       for (let j = 1; j <= n; j++) {
         if (used[j]) continue
+        let mv = lag ? minv[j]! - pending : minv[j]!
         const cur = C[o + j]! - ui - v[j]!
-        if (cur < minv[j]!) {
-          minv[j] = cur
+        if (cur < mv) {
+          mv = cur
           way[j] = j0
         }
-        if (minv[j]! < delta) {
-          delta = minv[j]!
+        minv[j] = mv
+        if (mv < delta) {
+          delta = mv
           j1 = j
         }
       }
-      for (let j = 0; j <= n; j++)
-        if (used[j]) {
-          u[rowOf[j]!] = u[rowOf[j]!]! + delta
-          v[j] = v[j]! - delta
-        } else minv[j] = minv[j]! - delta
+      for (let q = 0; q < nReached; q++) {
+        const j = reached[q]!
+        u[rowOf[j]!] = u[rowOf[j]!]! + delta
+        v[j] = v[j]! - delta
+      }
+      pending = delta
+      lag = true
       j0 = j1
     } while (rowOf[j0] !== 0)
     do {
@@ -98,5 +113,21 @@ export function linearAssignment(C: Float64Array, n: number, warm?: Float64Array
   for (let j = 1; j <= n; j++) colOf[rowOf[j]! - 1] = j - 1
   let cost = 0
   for (let i = 0; i < n; i++) cost += C[i * n + colOf[i]!]!
-  return { colOf, cost, u: u.slice(1), v: v.slice(1), augmented: free.length }
+  return { colOf, cost, u: u.slice(1, n + 1), v: v.slice(1, n + 1), augmented: free.length }
+}
+
+interface Workspace {
+  u: Float64Array
+  v: Float64Array
+  rowOf: Int32Array
+  way: Int32Array
+  minv: Float64Array
+  used: Uint8Array
+  reached: Int32Array
+}
+let shared: Workspace | null = null
+function workspace(n: number): Workspace {
+  if (!shared || shared.u.length < n + 1)
+    shared = { u: new Float64Array(n + 1), v: new Float64Array(n + 1), rowOf: new Int32Array(n + 1), way: new Int32Array(n + 1), minv: new Float64Array(n + 1), used: new Uint8Array(n + 1), reached: new Int32Array(n + 1) }
+  return shared
 }

@@ -5,7 +5,7 @@ import { linearEnsembles } from '../../../../src-main/engines/synth/linear-ensem
 import { createRng } from '../../../../src-main/engines/stats/random'
 import { costStack } from '../../../../src-main/engines/ensembles/costs'
 import { restrictedPlans } from '../../../../src-main/engines/ensembles/restricted'
-import { argsortNonNegative, hypothesisSeeds, peel, relaxedBcd, relaxedObjective } from '../../../../src-main/engines/ensembles/hypotheses'
+import { argsortNonNegative, hypothesisSeeds, matrixCosts, peel, relaxedBcd, relaxedObjective, relaxedObjectiveOf } from '../../../../src-main/engines/ensembles/hypotheses'
 import { entropicPlans } from '../../../../src-main/engines/ensembles/entropic'
 import { sparsePlans } from '../../../../src-main/engines/ensembles/sparse'
 import { KdTree } from '../../../../src-main/engines/knn/index'
@@ -184,6 +184,22 @@ describe('OT ensemble separation', () => {
       const refused = relaxedObjective(S, w, theta, exact * 0.9)
       expect(refused).toBeGreaterThanOrEqual(exact * 0.9)
       expect(refused).toBeLessThanOrEqual(exact * (1 + 1e-12))
+    }
+  })
+
+  it('the relaxed objective from per-matrix costs is the relaxed objective bit for bit, with and without a cutoff', () => {
+    const data = linearEnsembles({ sizes: [20, 30, 50], times: 5, noiseVariance: 1e-2, seed: 1005 })
+    const S = snaps(data)
+    const w = S.map((s) => new Float64Array(s.n).fill(1 / s.n))
+    const rng = createRng(12)
+    const pool = [...data.A, ...Array.from({ length: 4 }, () => rng.normals(4))]
+    const costs = pool.map((A) => matrixCosts(S, A))
+    for (const set of [[0, 1, 2], [3, 1, 2], [4, 5, 6], [2, 0, 6]]) {
+      const theta = set.map((q) => pool[q]!)
+      const parts = set.map((q) => costs[q]!)
+      const exact = relaxedObjective(S, w, theta)
+      expect(relaxedObjectiveOf(w, parts)).toBe(exact)
+      for (const cutoff of [exact * 1.0001, exact, exact * 0.9, exact * 0.5]) expect(relaxedObjectiveOf(w, parts, cutoff)).toBe(relaxedObjective(S, w, theta, cutoff))
     }
   })
 
