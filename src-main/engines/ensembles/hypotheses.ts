@@ -617,25 +617,21 @@ export function relaxedObjectiveOf(weights: Float64Array[], parts: MatrixCosts[]
   const lb = new Float64Array(T)
   if (cutoff < Infinity) {
     for (let t = 0; t < T; t++) {
-      const a = weights[t]!, b = weights[t + 1]!
-      let rows = 0
-      for (let i = 0; i < a.length; i++) {
-        let best = Infinity
-        for (let k = 0; k < K; k++) {
-          const v = parts[k]!.rowMin[t]![i]!
-          if (v < best) best = v
+      // Σ_i w_i · min_k (the k-th matrix's minimum of row / column i): a lower bound of transition t.
+      const bound = (w: Float64Array, mins: (k: number) => Float64Array) => {
+        let sum = 0
+        for (let i = 0; i < w.length; i++) {
+          let best = Infinity
+          for (let k = 0; k < K; k++) {
+            const v = mins(k)[i]!
+            if (v < best) best = v
+          }
+          sum += w[i]! * best
         }
-        rows += a[i]! * best
+        return sum
       }
-      let cols = 0
-      for (let j = 0; j < b.length; j++) {
-        let best = Infinity
-        for (let k = 0; k < K; k++) {
-          const v = parts[k]!.colMin[t]![j]!
-          if (v < best) best = v
-        }
-        cols += b[j]! * best
-      }
+      const rows = bound(weights[t]!, (k) => parts[k]!.rowMin[t]!)
+      const cols = bound(weights[t + 1]!, (k) => parts[k]!.colMin[t]!)
       rest += lb[t] = Math.max(rows, cols)
     }
     if (rest >= cutoff) return rest
